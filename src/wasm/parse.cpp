@@ -1,0 +1,17 @@
+#include "compiler.hpp"
+#include "decoder.hpp"
+#include "validate_module.hpp"
+#include "wasm.hpp"
+
+namespace wbpf::wasm {
+
+std::shared_ptr<const Module> parse_module(std::span<const uint8_t> bytes,
+                                           const ParseOptions& options) {
+    auto module = std::make_shared<Module>(decode_module(bytes, options.limits));
+    std::vector<bool> declared_refs;
+    validate_module(*module, declared_refs);
+    compile_functions(*module, declared_refs);
+    return module;
+}
+
+} // namespace wbpf::wasm

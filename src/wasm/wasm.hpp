@@ -1,0 +1,36 @@
+// The wbpf WebAssembly engine: the embedding API in one include.
+//
+//   auto module = wbpf::wasm::parse_module(bytes);          // decode + validate + compile
+//   wbpf::wasm::Store store;
+//   wbpf::wasm::Imports imports;                             // host functions, memories, ...
+//   auto& instance = store.instantiate(module, imports);
+//   std::vector<Value> results;
+//   auto r = store.call(*instance.find_function("_start"), {}, results);
+//
+// Load-time problems are exceptions derived from wasm::Error (error.hpp); execution traps are
+// returned as ExecResult::trap.
+#pragma once
+
+#include "error.hpp"
+#include "module.hpp"
+#include "runtime.hpp"
+#include "store.hpp"
+#include "trap.hpp"
+#include "types.hpp"
+#include "value.hpp"
+
+#include <memory>
+#include <span>
+
+namespace wbpf::wasm {
+
+struct ParseOptions {
+    DecodeLimits limits;
+};
+
+/// Decodes, validates and compiles a binary module. Throws MalformedError, ValidationError or
+/// UnsupportedError (e.g. "SIMD is not supported yet") with a one-line message.
+std::shared_ptr<const Module> parse_module(std::span<const uint8_t> bytes,
+                                           const ParseOptions& options = {});
+
+} // namespace wbpf::wasm
