@@ -1,0 +1,74 @@
+# wbpf developer entry points. Every target installs missing Debian packages first
+# (scripts/install-deps.sh, a no-op when all are present), so `make test` works on a fresh machine.
+#
+#   make / make build   configure (Ninja, Release) and build everything in build/
+#   make test           build, then run every test with ctest (unit, spec, ...)
+#   make spec           build the spec runner and run the WebAssembly core spec suite
+#   make sanitize       build with ASan+UBSan (clang-19) in build-asan/ and run every test
+#   make format         clang-format -i every project C/C++ file
+#   make format-check   fail if any project C/C++ file is not formatted
+#   make clean          remove the build directories
+#
+# To add a target: give it `build` (or `deps`) as a prerequisite, list it in .PHONY and in the
+# comment above.
+
+BUILD_DIR      ?= build
+ASAN_BUILD_DIR ?= build-asan
+BUILD_TYPE     ?= Release
+JOBS           ?= $(shell nproc)
+# The spec suite sits beside the repository (shared/ next to main/); CMake's WBPF_SPEC_DIR
+# defaults to the same place for the ctest `spec` test.
+SPEC_DIR       ?= $(abspath ../shared/spec/core)
+CLANG_FORMAT   ?= clang-format
+CMAKE_FLAGS    ?=
+
+# Project C/C++ sources: every C/C++ file outside build trees, minus generated headers.
+FORMAT_EXCLUDE ?= %/vmlinux.h
+FORMAT_FILES = $(filter-out $(FORMAT_EXCLUDE),$(shell find . \
+    \( -path './build*' -o -path './.git' -o -path './.cache' -o -name node_modules \) -prune \
+    -o -type f \( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.cpp' -o -name '*.hpp' \) \
+    -print | sort))
+
+.DEFAULT_GOAL := build
+.PHONY: all deps configure build test spec sanitize format format-check clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+# Configure once; afterwards Ninja re-runs CMake by itself when a CMakeLists.txt changes.
+$(BUILD_DIR)/build.ninja: | deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+spec: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target wbpf_spec_runner
+	$(BUILD_DIR)/tests/spec/wbpf_spec_runner $(SPEC_DIR)
+
+$(ASAN_BUILD_DIR)/build.ninja: | deps
+	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DWBPF_SANITIZE=ON \
+	    $(CMAKE_FLAGS)
+
+sanitize: $(ASAN_BUILD_DIR)/build.ninja
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(JOBS)
+
+format: | deps
+	@test -n "$(FORMAT_FILES)" || { echo "format: no C/C++ files found"; exit 1; }
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)
+
+format-check: | deps
+	@test -n "$(FORMAT_FILES)" || { echo "format-check: no C/C++ files found"; exit 1; }
+	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -1,0 +1,47 @@
+// The registration list of host modules for `wbpf run`. To offer a new import module, write a
+// HostModule and add its factory to `factories` below.
+#include "cli/host_module.hpp"
+
+#include "wasi/wasi.hpp"
+
+namespace wbpf::cli {
+namespace {
+
+class WasiModule final : public HostModule {
+public:
+    explicit WasiModule(wasi::WasiConfig config) : context_(std::move(config)) {}
+    std::string_view name() const override { return wasi::module_name; }
+    void add_to(wasm::Store& store, wasm::Imports& imports) override {
+        context_.add_to(store, imports);
+    }
+
+private:
+    wasi::WasiContext context_;
+};
+
+std::unique_ptr<HostModule> make_wasi(const RunSetup& setup) {
+    wasi::WasiConfig config;
+    config.args = setup.guest_args;
+    config.env = setup.env;
+    for (const std::string& dir : setup.dirs) {
+        size_t sep = dir.find("::");
+        if (sep == std::string::npos) config.preopens.push_back({dir, dir});
+        else config.preopens.push_back({dir.substr(0, sep), dir.substr(sep + 2)});
+    }
+    config.shutdown = setup.shutdown;
+    try {
+        return std::make_unique<WasiModule>(std::move(config));
+    } catch (const wasi::WasiSetupError& e) {
+        throw HostModuleError(e.what());
+    }
+}
+
+constexpr HostModuleFactory factories[] = {
+    make_wasi,
+};
+
+} // namespace
+
+std::span<const HostModuleFactory> host_module_factories() noexcept { return factories; }
+
+} // namespace wbpf::cli

@@ -1,0 +1,1398 @@
+// Function-body validation and translation into internal code (code.hpp), in one pass.
+//
+// The validator follows the Wasm 2.0 spec's validation algorithm (appendix) with explicit
+// operand and control stacks: nothing recurses on input. Because it knows the operand-stack
+// height at every instruction, each operand gets a fixed frame slot and the emitted code is
+// register style. See docs/ENGINE.md for the whole design; the points that matter here:
+//   - an operand-stack entry is either *own* (its value is in its natural slot), an alias of a
+//     local (`local.get` emits nothing: readers use the local's slot), or a pending constant
+//     (readers use an `_imm` instruction variant, or the constant is materialised on demand);
+//   - pending entries are materialised (copied into their natural slots) before anything that
+//     could change their value (a write to the aliased local) and at block boundaries, so at
+//     every label all live values are in their natural slots;
+//   - `local.set` right after the instruction that produced its operand retargets that
+//     instruction's destination to the local; an integer compare followed by `br_if` / `if`
+//     becomes one compare-and-branch instruction.
+#include "compiler.hpp"
+
+#include "code.hpp"
+#include "error.hpp"
+#include "leb128.hpp"
+#include "opcodes.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+namespace wbpf::wasm {
+namespace {
+
+/// The type of a value popped from the polymorphic stack of unreachable code.
+constexpr ValType unknown_type = static_cast<ValType>(0);
+
+/// Implementation limits keeping hostile bodies from exhausting host memory or time.
+constexpr uint32_t max_operand_height = 1u << 20;
+constexpr uint32_t max_control_depth = 1u << 20;
+constexpr size_t code_words_per_body_byte = 16;
+
+[[noreturn]] void invalid(const std::string& message) { throw ValidationError(message); }
+
+struct NumericInfo {
+    IOp op = IOp::count_;
+    uint8_t arity = 0;
+    ValType operand = ValType::i32;
+    ValType result = ValType::i32;
+};
+
+constexpr std::array<NumericInfo, 256> make_numeric_table() {
+    std::array<NumericInfo, 256> table{};
+#define WBPF_X(name, code, ar, in, out)                                                            \
+    table[code] = NumericInfo{IOp::name, ar, ValType::in, ValType::out};
+    WBPF_NUMERIC_OPS(WBPF_X)
+#undef WBPF_X
+    return table;
+}
+constexpr std::array<NumericInfo, 256> numeric_table = make_numeric_table();
+
+constexpr std::array<NumericInfo, 8> make_trunc_sat_table() {
+    std::array<NumericInfo, 8> table{};
+#define WBPF_X(name, code, in, out) table[code] = NumericInfo{IOp::name, 1, ValType::in, ValType::out};
+    WBPF_TRUNC_SAT_OPS(WBPF_X)
+#undef WBPF_X
+    return table;
+}
+constexpr std::array<NumericInfo, 8> trunc_sat_table = make_trunc_sat_table();
+
+/// The `_imm` variant of a binary integer op, or IOp::count_.
+IOp imm_variant(IOp op) {
+    switch (op) {
+#define WBPF_X(name)                                                                               \
+    case IOp::name: return IOp::name##_imm;
+        WBPF_IMM_OPS(WBPF_X)
+#undef WBPF_X
+    default: return IOp::count_;
+    }
+}
+
+/// The compare-and-branch instruction for integer compare `op`, or IOp::count_.
+IOp fused_branch(IOp op, bool imm) {
+    switch (op) {
+#define WBPF_X(name)                                                                               \
+    case IOp::name: return imm ? IOp::br_##name##_imm : IOp::br_##name;
+        WBPF_CMP_OPS(WBPF_X)
+#undef WBPF_X
+    default: return IOp::count_;
+    }
+}
+
+/// For an integer compare: the compare that is true exactly when `op` is false.
+IOp inverse_compare(IOp op) {
+    switch (op) {
+    case IOp::i32_eq: return IOp::i32_ne;
+    case IOp::i32_ne: return IOp::i32_eq;
+    case IOp::i32_lt_s: return IOp::i32_ge_s;
+    case IOp::i32_lt_u: return IOp::i32_ge_u;
+    case IOp::i32_gt_s: return IOp::i32_le_s;
+    case IOp::i32_gt_u: return IOp::i32_le_u;
+    case IOp::i32_le_s: return IOp::i32_gt_s;
+    case IOp::i32_le_u: return IOp::i32_gt_u;
+    case IOp::i32_ge_s: return IOp::i32_lt_s;
+    case IOp::i32_ge_u: return IOp::i32_lt_u;
+    case IOp::i64_eq: return IOp::i64_ne;
+    case IOp::i64_ne: return IOp::i64_eq;
+    case IOp::i64_lt_s: return IOp::i64_ge_s;
+    case IOp::i64_lt_u: return IOp::i64_ge_u;
+    case IOp::i64_gt_s: return IOp::i64_le_s;
+    case IOp::i64_gt_u: return IOp::i64_le_u;
+    case IOp::i64_le_s: return IOp::i64_gt_s;
+    case IOp::i64_le_u: return IOp::i64_gt_u;
+    case IOp::i64_ge_s: return IOp::i64_lt_s;
+    case IOp::i64_ge_u: return IOp::i64_lt_u;
+    default: return IOp::count_;
+    }
+}
+
+/// For a binary op: the op computing the same result with the operands swapped, or count_.
+IOp swapped_operands(IOp op) {
+    switch (op) {
+    case IOp::i32_add: case IOp::i32_mul: case IOp::i32_and: case IOp::i32_or:
+    case IOp::i32_xor: case IOp::i32_eq: case IOp::i32_ne: case IOp::i64_add:
+    case IOp::i64_mul: case IOp::i64_and: case IOp::i64_or: case IOp::i64_xor:
+    case IOp::i64_eq: case IOp::i64_ne:
+        return op;
+    case IOp::i32_lt_s: return IOp::i32_gt_s;
+    case IOp::i32_lt_u: return IOp::i32_gt_u;
+    case IOp::i32_gt_s: return IOp::i32_lt_s;
+    case IOp::i32_gt_u: return IOp::i32_lt_u;
+    case IOp::i32_le_s: return IOp::i32_ge_s;
+    case IOp::i32_le_u: return IOp::i32_ge_u;
+    case IOp::i32_ge_s: return IOp::i32_le_s;
+    case IOp::i32_ge_u: return IOp::i32_le_u;
+    case IOp::i64_lt_s: return IOp::i64_gt_s;
+    case IOp::i64_lt_u: return IOp::i64_gt_u;
+    case IOp::i64_gt_s: return IOp::i64_lt_s;
+    case IOp::i64_gt_u: return IOp::i64_lt_u;
+    case IOp::i64_le_s: return IOp::i64_ge_s;
+    case IOp::i64_le_u: return IOp::i64_ge_u;
+    case IOp::i64_ge_s: return IOp::i64_le_s;
+    case IOp::i64_ge_u: return IOp::i64_le_u;
+    default: return IOp::count_;
+    }
+}
+
+bool is_i64_op(IOp op) {
+    return (op >= IOp::i64_eqz && op <= IOp::i64_ge_u) || (op >= IOp::i64_clz && op <= IOp::i64_rotr);
+}
+
+/// Natural alignment (log2 of the access size) of load/store opcodes 0x28-0x3e.
+constexpr std::array<uint8_t, 23> memory_natural_align = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1,
+                                                          2, 2, 2, 3, 2, 3, 0, 1, 0, 1, 2};
+constexpr std::array<ValType, 23> memory_value_type = {
+    ValType::i32, ValType::i64, ValType::f32, ValType::f64, ValType::i32, ValType::i32,
+    ValType::i32, ValType::i32, ValType::i64, ValType::i64, ValType::i64, ValType::i64,
+    ValType::i64, ValType::i64, ValType::i32, ValType::i64, ValType::f32, ValType::f64,
+    ValType::i32, ValType::i32, ValType::i64, ValType::i64, ValType::i64};
+
+enum class EntryKind : uint8_t { own, local, constant };
+
+/// A compile-time operand-stack entry. Alias entries of one local form a doubly linked list
+/// (newest first) so a write to the local can materialise exactly its aliases in O(1) each.
+struct Entry {
+    ValType type = unknown_type;
+    EntryKind kind = EntryKind::own;
+    uint32_t local_slot = 0; ///< EntryKind::local: the local's slot offset
+    int32_t older = -1;      ///< EntryKind::local: older alias of the same local
+    int32_t newer = -1;      ///< EntryKind::local: newer alias of the same local
+    uint64_t value = 0;      ///< EntryKind::constant: the bits
+};
+
+/// A popped entry with the stack position it had (whose natural slot it may use).
+struct Operand {
+    Entry entry;
+    uint32_t pos = 0;
+};
+
+enum class CtrlKind : uint8_t { block, loop, if_, else_, function };
+
+struct Ctrl {
+    CtrlKind kind = CtrlKind::block;
+    bool unreachable = false;
+    bool dead = false; ///< entered in unreachable code: nothing inside is emitted
+    uint32_t height = 0;
+    const ValType* params = nullptr;
+    uint32_t param_count = 0;
+    const ValType* results = nullptr;
+    uint32_t result_count = 0;
+    uint32_t loop_start = 0;    ///< CtrlKind::loop: word index of the loop header
+    int32_t patch_head = -1;    ///< forward branches to the end of this block
+    int32_t else_patch = -1;    ///< CtrlKind::if_: the branch to the else arm
+
+    const ValType* label_types() const { return kind == CtrlKind::loop ? params : results; }
+    uint32_t label_arity() const { return kind == CtrlKind::loop ? param_count : result_count; }
+};
+
+/// A branch operand waiting for its target: u32 operand index `operand` (in the code viewed
+/// as u32s) of the instruction starting at word `instr`.
+struct Patch {
+    uint32_t operand = 0;
+    uint32_t instr = 0;
+    int32_t next = -1;
+};
+
+/// The instruction most recently emitted, for peephole rewrites.
+struct LastInstr {
+    uint32_t start = UINT32_MAX; ///< word index; UINT32_MAX when there is none usable
+    uint32_t end = 0;
+    bool has_dst = false; ///< operand 0 is the destination slot
+    uint32_t dst = 0;
+    IOp compare = IOp::count_; ///< the integer compare it computes, if any
+    bool compare_imm = false;
+    uint32_t a = 0, b = 0;
+    uint64_t imm = 0;
+};
+
+const ValType single_types[] = {ValType::i32, ValType::i64, ValType::f32, ValType::f64,
+                                ValType::funcref, ValType::externref};
+
+const ValType* single_type_ptr(ValType t) {
+    switch (t) {
+    case ValType::i32: return &single_types[0];
+    case ValType::i64: return &single_types[1];
+    case ValType::f32: return &single_types[2];
+    case ValType::f64: return &single_types[3];
+    case ValType::funcref: return &single_types[4];
+    default: return &single_types[5];
+    }
+}
+
+class FunctionCompiler {
+public:
+    FunctionCompiler(const Module& module, const std::vector<bool>& declared_refs,
+                     uint32_t defined_index)
+        : module_(module), declared_refs_(declared_refs),
+          type_(module.types[module.functions[defined_index]]),
+          code_info_(module.codes[defined_index]),
+          reader_(module.slice(code_info_.body), code_info_.body.offset,
+                  "unexpected end of section or function"),
+          handlers_(interpreter_handler_table()) {}
+
+    std::unique_ptr<CompiledFunction> compile();
+
+private:
+    // ---- Slots and emission ----
+
+    uint32_t slot_of(uint32_t pos) const { return (local_count_ + pos) * 8; }
+    bool live() const { return !ctrls_.back().unreachable && !ctrls_.back().dead; }
+
+    uint32_t emit(IOp op, std::initializer_list<uint32_t> operands, bool has_imm64 = false,
+                  uint64_t imm64 = 0);
+    void set_operand(uint32_t instr, uint32_t k, uint32_t value) {
+        std::memcpy(reinterpret_cast<uint8_t*>(code_.data() + instr + 1) + 4 * k, &value, 4);
+    }
+    uint32_t get_operand(uint32_t instr, uint32_t k) const {
+        uint32_t v;
+        std::memcpy(&v, reinterpret_cast<const uint8_t*>(code_.data() + instr + 1) + 4 * k, 4);
+        return v;
+    }
+    void record_last(uint32_t start, bool has_dst, uint32_t dst) {
+        last_ = LastInstr{};
+        last_.start = start;
+        last_.end = static_cast<uint32_t>(code_.size());
+        last_.has_dst = has_dst;
+        last_.dst = dst;
+    }
+    bool last_valid() const { return last_.start != UINT32_MAX && last_.end == code_.size(); }
+    void forget_last() { last_.start = UINT32_MAX; }
+
+    // ---- Operand stack ----
+
+    uint32_t height() const { return static_cast<uint32_t>(stack_.size()); }
+    void push_own(ValType t);
+    void push_entry(const Entry& e);
+    void push_const(ValType t, uint64_t bits) {
+        Entry e;
+        e.type = t;
+        e.kind = EntryKind::constant;
+        e.value = bits;
+        push_entry(e);
+    }
+    Operand pop(ValType expected);
+    Operand pop_any() { return pop(unknown_type); }
+    void unlink_alias(uint32_t pos);
+    void materialise(uint32_t pos);
+    void materialise_all();
+    void materialise_aliases_of(uint32_t local_slot);
+    /// The slot holding operand `o`'s value (materialising a constant into its natural slot).
+    uint32_t slot(Operand& o);
+    void truncate_stack(uint32_t new_height);
+    void set_unreachable();
+
+    // ---- Control ----
+
+    void read_block_type(Ctrl& c);
+    void push_ctrl(CtrlKind kind, Ctrl c);
+    Ctrl& label(uint32_t depth) {
+        if (depth >= ctrls_.size()) invalid("unknown label");
+        return ctrls_[ctrls_.size() - 1 - depth];
+    }
+    uint32_t new_patch(uint32_t instr, uint32_t operand_index);
+    void add_forward_branch(Ctrl& target, uint32_t instr, uint32_t operand_index);
+    void resolve(int32_t head, uint32_t target_word);
+    /// Points branch operand `operand_index` of `instr` at `target` (label depth).
+    void link_branch(Ctrl& target, uint32_t instr, uint32_t operand_index);
+    /// Emits the copies moving the top `count` operands `vals` into the label's slots.
+    void emit_label_copies(const Ctrl& target, const std::vector<Operand>& vals);
+    bool needs_copies(const Ctrl& target, const std::vector<Operand>& vals) const;
+    void emit_return(const std::vector<Operand>& vals);
+    std::vector<Operand> pop_label_values(const Ctrl& target);
+    void push_back_values(const Ctrl& target, const std::vector<Operand>& vals);
+
+    // ---- Instructions ----
+
+    void op_block(CtrlKind kind);
+    void op_if();
+    void op_else();
+    void op_end();
+    void op_br(uint32_t depth);
+    void op_br_if(uint32_t depth);
+    void op_br_table();
+    void op_call(const FuncType& type, IOp op, uint32_t index, uint32_t table);
+    void op_local_set(uint32_t index, bool tee);
+    void op_numeric(const NumericInfo& info);
+    void op_load(uint8_t opcode);
+    void op_store(uint8_t opcode);
+    void op_select(ValType typed);
+    void op_prefixed();
+    void check_memory() const {
+        if (module_.memory_count() == 0) invalid("unknown memory");
+    }
+    void check_table(uint32_t index) const {
+        if (index >= module_.table_count()) invalid("unknown table");
+    }
+    ValType read_ref_type();
+    void read_zero_byte() {
+        if (reader_.u8() != 0) reader_.fail("zero byte expected");
+    }
+    /// Pops the i32 condition of a conditional branch; returns the fused compare (truncating
+    /// its code) when the condition was computed by the instruction just emitted.
+    bool take_fused_compare(Operand& cond, LastInstr& cmp);
+    void emit_conditional_branch(Operand& cond, bool fused, const LastInstr& cmp,
+                                 bool branch_if_true, uint32_t& instr, uint32_t& operand_index);
+
+    const Module& module_;
+    const std::vector<bool>& declared_refs_;
+    const FuncType& type_;
+    const Code& code_info_;
+    ByteReader reader_;
+    const void* const* handlers_;
+
+    std::vector<ValType> local_types_;
+    uint32_t local_count_ = 0; ///< params + declared locals
+    std::vector<Entry> stack_;
+    std::vector<Ctrl> ctrls_;
+    std::vector<Patch> patches_;
+    std::vector<int32_t> alias_head_; ///< per local: newest alias entry, or -1
+    std::vector<uint64_t> code_;
+    size_t code_limit_ = 0;
+    uint32_t max_height_ = 0;
+    uint32_t watermark_ = 0; ///< entries below this position are all own
+    LastInstr last_;
+};
+
+uint32_t FunctionCompiler::emit(IOp op, std::initializer_list<uint32_t> operands, bool has_imm64,
+                                uint64_t imm64) {
+    if (!live()) return UINT32_MAX;
+    const uint32_t start = static_cast<uint32_t>(code_.size());
+    const size_t words = 1 + (operands.size() + 1) / 2 + (has_imm64 ? 1 : 0);
+    if (code_.size() + words > code_limit_)
+        throw UnsupportedError("function too large to compile");
+    code_.resize(code_.size() + words, 0);
+    code_[start] = reinterpret_cast<uint64_t>(handlers_[static_cast<size_t>(op)]);
+    uint32_t k = 0;
+    for (uint32_t v : operands)
+        set_operand(start, k++, v);
+    if (has_imm64) code_[start + words - 1] = imm64;
+    return start;
+}
+
+void FunctionCompiler::push_own(ValType t) {
+    Entry e;
+    e.type = t;
+    push_entry(e);
+}
+
+void FunctionCompiler::push_entry(const Entry& in) {
+    if (stack_.size() >= max_operand_height)
+        throw UnsupportedError("function too complex: operand stack too deep");
+    Entry e = in;
+    const uint32_t pos = height();
+    if (e.kind == EntryKind::local) {
+        const uint32_t local = e.local_slot / 8;
+        e.older = alias_head_[local];
+        e.newer = -1;
+        if (e.older >= 0) stack_[static_cast<uint32_t>(e.older)].newer = static_cast<int32_t>(pos);
+        alias_head_[local] = static_cast<int32_t>(pos);
+    }
+    stack_.push_back(e);
+    max_height_ = std::max(max_height_, height());
+}
+
+void FunctionCompiler::unlink_alias(uint32_t pos) {
+    Entry& e = stack_[pos];
+    if (e.newer >= 0)
+        stack_[static_cast<uint32_t>(e.newer)].older = e.older;
+    else
+        alias_head_[e.local_slot / 8] = e.older;
+    if (e.older >= 0) stack_[static_cast<uint32_t>(e.older)].newer = e.newer;
+    e.older = e.newer = -1;
+}
+
+Operand FunctionCompiler::pop(ValType expected) {
+    const Ctrl& c = ctrls_.back();
+    if (height() == c.height) {
+        if (c.unreachable) return Operand{Entry{}, height()};
+        invalid("type mismatch");
+    }
+    const uint32_t pos = height() - 1;
+    Entry e = stack_[pos];
+    if (expected != unknown_type && e.type != unknown_type && e.type != expected)
+        invalid("type mismatch");
+    if (e.kind == EntryKind::local) unlink_alias(pos);
+    stack_.pop_back();
+    watermark_ = std::min(watermark_, height());
+    return Operand{e, pos};
+}
+
+void FunctionCompiler::materialise(uint32_t pos) {
+    Entry& e = stack_[pos];
+    if (e.kind == EntryKind::own) return;
+    const uint32_t dst = slot_of(pos);
+    if (e.kind == EntryKind::local) {
+        emit(IOp::copy, {dst, e.local_slot});
+        unlink_alias(pos);
+    } else if (e.value <= UINT32_MAX) {
+        emit(IOp::const32, {dst, static_cast<uint32_t>(e.value)});
+    } else {
+        emit(IOp::const64, {dst}, true, e.value);
+    }
+    e.kind = EntryKind::own;
+}
+
+void FunctionCompiler::materialise_all() {
+    for (uint32_t pos = watermark_; pos < height(); ++pos)
+        materialise(pos);
+    watermark_ = height();
+}
+
+void FunctionCompiler::materialise_aliases_of(uint32_t local_slot) {
+    int32_t pos = alias_head_[local_slot / 8];
+    while (pos >= 0) {
+        const int32_t older = stack_[static_cast<uint32_t>(pos)].older;
+        materialise(static_cast<uint32_t>(pos));
+        pos = older;
+    }
+}
+
+uint32_t FunctionCompiler::slot(Operand& o) {
+    switch (o.entry.kind) {
+    case EntryKind::own: return slot_of(o.pos);
+    case EntryKind::local: return o.entry.local_slot;
+    case EntryKind::constant: {
+        const uint32_t dst = slot_of(o.pos);
+        if (o.entry.value <= UINT32_MAX)
+            emit(IOp::const32, {dst, static_cast<uint32_t>(o.entry.value)});
+        else
+            emit(IOp::const64, {dst}, true, o.entry.value);
+        o.entry.kind = EntryKind::own;
+        return dst;
+    }
+    }
+    return 0;
+}
+
+void FunctionCompiler::truncate_stack(uint32_t new_height) {
+    while (height() > new_height) {
+        if (stack_.back().kind == EntryKind::local) unlink_alias(height() - 1);
+        stack_.pop_back();
+    }
+    watermark_ = std::min(watermark_, height());
+}
+
+void FunctionCompiler::set_unreachable() {
+    truncate_stack(ctrls_.back().height);
+    ctrls_.back().unreachable = true;
+    forget_last();
+}
+
+// ---- Control ----
+
+void FunctionCompiler::read_block_type(Ctrl& c) {
+    const uint8_t b = reader_.peek_u8();
+    if (b == 0x40) {
+        reader_.u8();
+        return;
+    }
+    switch (b) {
+    case 0x7f: case 0x7e: case 0x7d: case 0x7c: case 0x70: case 0x6f:
+        reader_.u8();
+        c.results = single_type_ptr(static_cast<ValType>(b));
+        c.result_count = 1;
+        return;
+    case 0x7b: throw UnsupportedError("SIMD is not supported yet");
+    default: break;
+    }
+    const size_t at = reader_.offset();
+    const int64_t index = reader_.s33();
+    if (index < 0) reader_.fail_at("malformed block type", at);
+    if (static_cast<uint64_t>(index) >= module_.types.size()) invalid("unknown type");
+    const FuncType& ft = module_.types[static_cast<size_t>(index)];
+    c.params = ft.params.data();
+    c.param_count = static_cast<uint32_t>(ft.params.size());
+    c.results = ft.results.data();
+    c.result_count = static_cast<uint32_t>(ft.results.size());
+}
+
+void FunctionCompiler::push_ctrl(CtrlKind kind, Ctrl c) {
+    if (ctrls_.size() >= max_control_depth)
+        throw UnsupportedError("function too complex: blocks nested too deeply");
+    c.kind = kind;
+    c.dead = !ctrls_.empty() && (ctrls_.back().unreachable || ctrls_.back().dead);
+    c.height = height();
+    ctrls_.push_back(c);
+}
+
+uint32_t FunctionCompiler::new_patch(uint32_t instr, uint32_t operand_index) {
+    patches_.push_back(Patch{operand_index, instr, -1});
+    return static_cast<uint32_t>(patches_.size() - 1);
+}
+
+void FunctionCompiler::add_forward_branch(Ctrl& target, uint32_t instr, uint32_t operand_index) {
+    const uint32_t p = new_patch(instr, operand_index);
+    patches_[p].next = target.patch_head;
+    target.patch_head = static_cast<int32_t>(p);
+}
+
+void FunctionCompiler::resolve(int32_t head, uint32_t target_word) {
+    while (head >= 0) {
+        const Patch& p = patches_[static_cast<uint32_t>(head)];
+        set_operand(p.instr, p.operand,
+                    static_cast<uint32_t>(static_cast<int32_t>(target_word) -
+                                          static_cast<int32_t>(p.instr)));
+        head = p.next;
+    }
+}
+
+void FunctionCompiler::link_branch(Ctrl& target, uint32_t instr, uint32_t operand_index) {
+    if (instr == UINT32_MAX) return;
+    if (target.kind == CtrlKind::loop)
+        set_operand(instr, operand_index,
+                    static_cast<uint32_t>(static_cast<int32_t>(target.loop_start) -
+                                          static_cast<int32_t>(instr)));
+    else
+        add_forward_branch(target, instr, operand_index);
+}
+
+std::vector<Operand> FunctionCompiler::pop_label_values(const Ctrl& target) {
+    const uint32_t n = target.label_arity();
+    const ValType* types = target.label_types();
+    std::vector<Operand> vals(n);
+    for (uint32_t i = n; i-- > 0;)
+        vals[i] = pop(types[i]);
+    return vals;
+}
+
+void FunctionCompiler::push_back_values(const Ctrl& target, const std::vector<Operand>& vals) {
+    const ValType* types = target.label_types();
+    for (size_t i = 0; i < vals.size(); ++i) {
+        Entry e = vals[i].entry;
+        e.type = types[i];
+        push_entry(e);
+    }
+}
+
+bool FunctionCompiler::needs_copies(const Ctrl& target, const std::vector<Operand>& vals) const {
+    for (size_t i = 0; i < vals.size(); ++i) {
+        const uint32_t dst = slot_of(target.height + static_cast<uint32_t>(i));
+        const Entry& e = vals[i].entry;
+        if (e.kind == EntryKind::constant) return true;
+        const uint32_t src = e.kind == EntryKind::local ? e.local_slot : slot_of(vals[i].pos);
+        if (src != dst) return true;
+    }
+    return false;
+}
+
+void FunctionCompiler::emit_label_copies(const Ctrl& target, const std::vector<Operand>& vals) {
+    // Destinations are at or below their sources, so ascending order never clobbers a
+    // source still to be read (locals lie below all natural slots).
+    for (size_t i = 0; i < vals.size(); ++i) {
+        const uint32_t dst = slot_of(target.height + static_cast<uint32_t>(i));
+        const Entry& e = vals[i].entry;
+        if (e.kind == EntryKind::constant) {
+            if (e.value <= UINT32_MAX)
+                emit(IOp::const32, {dst, static_cast<uint32_t>(e.value)});
+            else
+                emit(IOp::const64, {dst}, true, e.value);
+            continue;
+        }
+        const uint32_t src = e.kind == EntryKind::local ? e.local_slot : slot_of(vals[i].pos);
+        if (src != dst) emit(IOp::copy, {dst, src});
+    }
+}
+
+void FunctionCompiler::emit_return(const std::vector<Operand>& vals) {
+    const uint32_t n = static_cast<uint32_t>(vals.size());
+    // Results go to slots 0..n-1, which may be locals other results still read: move those
+    // sources to their natural slots first; the remaining moves are safe in ascending order.
+    std::vector<Operand> moved = vals;
+    for (uint32_t i = 0; i < n; ++i) {
+        Entry& e = moved[i].entry;
+        if (e.kind == EntryKind::local && e.local_slot < n * 8 && e.local_slot != i * 8) {
+            emit(IOp::copy, {slot_of(moved[i].pos), e.local_slot});
+            e.kind = EntryKind::own;
+        }
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+        const Entry& e = moved[i].entry;
+        const uint32_t dst = i * 8;
+        if (e.kind == EntryKind::constant) {
+            if (e.value <= UINT32_MAX)
+                emit(IOp::const32, {dst, static_cast<uint32_t>(e.value)});
+            else
+                emit(IOp::const64, {dst}, true, e.value);
+            continue;
+        }
+        const uint32_t src = e.kind == EntryKind::local ? e.local_slot : slot_of(moved[i].pos);
+        if (src != dst) emit(IOp::copy, {dst, src});
+    }
+    emit(IOp::ret, {});
+}
+
+void FunctionCompiler::op_block(CtrlKind kind) {
+    Ctrl c;
+    read_block_type(c);
+    materialise_all();
+    forget_last();
+    std::vector<Operand> params(c.param_count);
+    for (uint32_t i = c.param_count; i-- > 0;)
+        params[i] = pop(c.params[i]);
+    push_ctrl(kind, c);
+    for (uint32_t i = 0; i < c.param_count; ++i)
+        push_own(c.params[i]);
+    watermark_ = height();
+    if (kind == CtrlKind::loop) {
+        ctrls_.back().loop_start = static_cast<uint32_t>(code_.size());
+        emit(IOp::loop_header, {});
+    }
+}
+
+bool FunctionCompiler::take_fused_compare(Operand& cond, LastInstr& cmp) {
+    if (!live() || cond.entry.kind != EntryKind::own || !last_valid() ||
+        last_.compare == IOp::count_ || !last_.has_dst || last_.dst != slot_of(cond.pos))
+        return false;
+    cmp = last_;
+    code_.resize(last_.start);
+    forget_last();
+    return true;
+}
+
+void FunctionCompiler::emit_conditional_branch(Operand& cond, bool fused, const LastInstr& cmp,
+                                               bool branch_if_true, uint32_t& instr,
+                                               uint32_t& operand_index) {
+    if (!fused) {
+        const uint32_t s = slot(cond);
+        instr = emit(branch_if_true ? IOp::br_if : IOp::br_unless, {s, 0});
+        operand_index = 1;
+        return;
+    }
+    IOp op = branch_if_true ? cmp.compare : inverse_compare(cmp.compare);
+    const bool is64 = op >= IOp::i64_eq && op <= IOp::i64_ge_u;
+    if (cmp.compare_imm && !is64 && cmp.imm == 0 && (op == IOp::i32_eq || op == IOp::i32_ne)) {
+        // x == 0 / x != 0: the plain conditional branches.
+        instr = emit(op == IOp::i32_ne ? IOp::br_if : IOp::br_unless, {cmp.a, 0});
+        operand_index = 1;
+        return;
+    }
+    const IOp br = fused_branch(op, cmp.compare_imm);
+    if (!cmp.compare_imm) {
+        instr = emit(br, {cmp.a, cmp.b, 0});
+        operand_index = 2;
+    } else if (is64) {
+        instr = emit(br, {cmp.a, 0}, true, cmp.imm);
+        operand_index = 1;
+    } else {
+        instr = emit(br, {cmp.a, static_cast<uint32_t>(cmp.imm), 0});
+        operand_index = 2;
+    }
+}
+
+void FunctionCompiler::op_if() {
+    Ctrl c;
+    read_block_type(c);
+    Operand cond = pop(ValType::i32);
+    LastInstr cmp;
+    const bool fused = take_fused_compare(cond, cmp);
+    materialise_all();
+    uint32_t cond_slot = 0;
+    if (!fused) cond_slot = slot(cond);
+    forget_last();
+    std::vector<Operand> params(c.param_count);
+    for (uint32_t i = c.param_count; i-- > 0;)
+        params[i] = pop(c.params[i]);
+    uint32_t instr = UINT32_MAX, operand_index = 0;
+    if (fused) {
+        emit_conditional_branch(cond, true, cmp, false, instr, operand_index);
+    } else {
+        instr = emit(IOp::br_unless, {cond_slot, 0});
+        operand_index = 1;
+    }
+    push_ctrl(CtrlKind::if_, c);
+    if (instr != UINT32_MAX) ctrls_.back().else_patch = static_cast<int32_t>(new_patch(instr, operand_index));
+    for (uint32_t i = 0; i < c.param_count; ++i)
+        push_own(c.params[i]);
+    watermark_ = height();
+}
+
+void FunctionCompiler::op_else() {
+    Ctrl& c = ctrls_.back();
+    if (c.kind != CtrlKind::if_) reader_.fail("else without matching if");
+    materialise_all();
+    for (uint32_t i = c.result_count; i-- > 0;)
+        pop(c.results[i]);
+    if (height() != c.height) invalid("type mismatch");
+    forget_last();
+    if (live()) {
+        const uint32_t instr = emit(IOp::br, {0});
+        add_forward_branch(c, instr, 0);
+    }
+    if (c.else_patch >= 0) {
+        patches_[static_cast<uint32_t>(c.else_patch)].next = -1;
+        resolve(c.else_patch, static_cast<uint32_t>(code_.size()));
+        c.else_patch = -1;
+    }
+    c.kind = CtrlKind::else_;
+    c.unreachable = false;
+    for (uint32_t i = 0; i < c.param_count; ++i)
+        push_own(c.params[i]);
+    watermark_ = height();
+}
+
+void FunctionCompiler::op_end() {
+    Ctrl& c = ctrls_.back();
+    forget_last();
+    if (c.kind == CtrlKind::function) {
+        std::vector<Operand> vals = pop_label_values(c);
+        if (height() != c.height) invalid("type mismatch");
+        emit_return(vals);
+        resolve(c.patch_head, static_cast<uint32_t>(code_.size())); // (none: br to it returns)
+        ctrls_.pop_back();
+        return;
+    }
+    materialise_all();
+    for (uint32_t i = c.result_count; i-- > 0;)
+        pop(c.results[i]);
+    if (height() != c.height) invalid("type mismatch");
+    if (c.kind == CtrlKind::if_) {
+        // No else arm: the implicit one passes the params through as results.
+        if (c.param_count != c.result_count ||
+            !std::equal(c.params, c.params + c.param_count, c.results))
+            invalid("type mismatch");
+        if (c.else_patch >= 0) {
+            patches_[static_cast<uint32_t>(c.else_patch)].next = -1;
+            resolve(c.else_patch, static_cast<uint32_t>(code_.size()));
+        }
+    }
+    resolve(c.patch_head, static_cast<uint32_t>(code_.size()));
+    const Ctrl done = c;
+    ctrls_.pop_back();
+    for (uint32_t i = 0; i < done.result_count; ++i)
+        push_own(done.results[i]);
+    watermark_ = height();
+}
+
+void FunctionCompiler::op_br(uint32_t depth) {
+    Ctrl& target = label(depth);
+    std::vector<Operand> vals = pop_label_values(target);
+    if (live()) {
+        if (target.kind == CtrlKind::function) {
+            emit_return(vals);
+        } else {
+            emit_label_copies(target, vals);
+            const uint32_t instr = emit(IOp::br, {0});
+            link_branch(target, instr, 0);
+        }
+    }
+    set_unreachable();
+}
+
+void FunctionCompiler::op_br_if(uint32_t depth) {
+    Ctrl& target = label(depth);
+    Operand cond = pop(ValType::i32);
+    LastInstr cmp;
+    const bool fused = take_fused_compare(cond, cmp);
+    std::vector<Operand> vals = pop_label_values(target);
+    if (live()) {
+        const bool copies = target.kind == CtrlKind::function || needs_copies(target, vals);
+        uint32_t instr = UINT32_MAX, operand_index = 0;
+        if (!copies) {
+            emit_conditional_branch(cond, fused, cmp, true, instr, operand_index);
+            link_branch(target, instr, operand_index);
+        } else {
+            emit_conditional_branch(cond, fused, cmp, false, instr, operand_index);
+            if (target.kind == CtrlKind::function) {
+                emit_return(vals);
+            } else {
+                emit_label_copies(target, vals);
+                const uint32_t br = emit(IOp::br, {0});
+                link_branch(target, br, 0);
+            }
+            const uint32_t skip = new_patch(instr, operand_index);
+            resolve(static_cast<int32_t>(skip), static_cast<uint32_t>(code_.size()));
+        }
+        forget_last();
+    }
+    push_back_values(target, vals);
+}
+
+void FunctionCompiler::op_br_table() {
+    const uint32_t count = reader_.vector_count(1);
+    std::vector<uint32_t> depths(count + 1);
+    for (uint32_t i = 0; i <= count; ++i)
+        depths[i] = reader_.u32();
+    Operand index = pop(ValType::i32);
+    const Ctrl& deflt = label(depths[count]);
+    const uint32_t arity = deflt.label_arity();
+    for (uint32_t i = 0; i <= count; ++i) {
+        const Ctrl& t = label(depths[i]);
+        if (t.label_arity() != arity) invalid("type mismatch");
+        // Each label's types must match the operands (peek, polymorphic-aware).
+        const ValType* types = t.label_types();
+        const Ctrl& cur = ctrls_.back();
+        for (uint32_t k = 0; k < arity; ++k) {
+            const uint32_t from_top = arity - 1 - k;
+            if (height() - cur.height <= from_top) {
+                if (!cur.unreachable) invalid("type mismatch");
+                continue;
+            }
+            const ValType have = stack_[height() - 1 - from_top].type;
+            if (have != unknown_type && have != types[k]) invalid("type mismatch");
+        }
+    }
+    std::vector<Operand> vals = pop_label_values(deflt);
+    if (live()) {
+        const uint32_t idx_slot = slot(index);
+        // [index slot, n, target x (n + 1)]
+        const uint32_t instr = static_cast<uint32_t>(code_.size());
+        const size_t operands = 2 + count + 1;
+        const size_t words = 1 + (operands + 1) / 2;
+        if (code_.size() + words > code_limit_)
+            throw UnsupportedError("function too large to compile");
+        code_.resize(code_.size() + words, 0);
+        code_[instr] = reinterpret_cast<uint64_t>(handlers_[static_cast<size_t>(IOp::br_table)]);
+        set_operand(instr, 0, idx_slot);
+        set_operand(instr, 1, count);
+        std::unordered_map<uint32_t, uint32_t> trampolines; // depth -> trampoline word
+        std::vector<uint32_t> pending;                      // entries needing a trampoline
+        for (uint32_t i = 0; i <= count; ++i) {
+            Ctrl& t = label(depths[i]);
+            if (t.kind != CtrlKind::function && !needs_copies(t, vals))
+                link_branch(t, instr, 2 + i);
+            else
+                pending.push_back(i);
+        }
+        for (uint32_t i : pending) {
+            auto [it, inserted] = trampolines.try_emplace(depths[i], 0);
+            if (inserted) {
+                it->second = static_cast<uint32_t>(code_.size());
+                Ctrl& t = label(depths[i]);
+                if (t.kind == CtrlKind::function) {
+                    emit_return(vals);
+                } else {
+                    emit_label_copies(t, vals);
+                    const uint32_t br = emit(IOp::br, {0});
+                    link_branch(t, br, 0);
+                }
+            }
+            set_operand(instr, 2 + i,
+                        static_cast<uint32_t>(static_cast<int32_t>(it->second) -
+                                              static_cast<int32_t>(instr)));
+        }
+    }
+    set_unreachable();
+}
+
+void FunctionCompiler::op_call(const FuncType& ft, IOp op, uint32_t index, uint32_t table) {
+    const uint32_t nparams = static_cast<uint32_t>(ft.params.size());
+    const uint32_t extra = op == IOp::call_indirect ? 1 : 0;
+    if (live()) {
+        const uint32_t base = ctrls_.back().height;
+        const uint32_t top = height() >= extra ? height() - extra : 0;
+        const uint32_t from = top >= nparams ? std::max(top - nparams, base) : base;
+        for (uint32_t pos = from; pos < top; ++pos)
+            materialise(pos);
+    }
+    uint32_t elem_slot = 0;
+    if (extra) {
+        Operand elem = pop(ValType::i32);
+        elem_slot = slot(elem);
+    }
+    for (uint32_t i = nparams; i-- > 0;)
+        pop(ft.params[i]);
+    const uint32_t args = slot_of(height());
+    if (op == IOp::call)
+        emit(IOp::call, {index, args});
+    else
+        emit(IOp::call_indirect, {index, table, elem_slot, args});
+    forget_last();
+    for (ValType t : ft.results)
+        push_own(t);
+}
+
+void FunctionCompiler::op_local_set(uint32_t index, bool tee) {
+    if (index >= local_count_) invalid("unknown local");
+    const uint32_t local = index * 8;
+    Operand v = pop(local_types_[index]);
+    if (!live()) {
+        if (tee) push_own(local_types_[index]);
+        return;
+    }
+    materialise_aliases_of(local);
+    Entry& e = v.entry;
+    if (e.kind == EntryKind::own && last_valid() && last_.has_dst &&
+        last_.dst == slot_of(v.pos)) {
+        // Retarget the producer: it writes the local directly.
+        set_operand(last_.start, 0, local);
+        forget_last();
+        if (tee) {
+            Entry alias;
+            alias.type = local_types_[index];
+            alias.kind = EntryKind::local;
+            alias.local_slot = local;
+            push_entry(alias);
+        }
+        return;
+    }
+    switch (e.kind) {
+    case EntryKind::own: emit(IOp::copy, {local, slot_of(v.pos)}); break;
+    case EntryKind::local:
+        if (e.local_slot != local) emit(IOp::copy, {local, e.local_slot});
+        break;
+    case EntryKind::constant:
+        if (e.value <= UINT32_MAX)
+            emit(IOp::const32, {local, static_cast<uint32_t>(e.value)});
+        else
+            emit(IOp::const64, {local}, true, e.value);
+        break;
+    }
+    forget_last();
+    if (tee) {
+        Entry back = e;
+        back.type = local_types_[index];
+        if (back.kind == EntryKind::local) {
+            back.local_slot = local; // the local now holds it (and is not written again yet)
+        }
+        push_entry(back);
+    }
+}
+
+void FunctionCompiler::op_numeric(const NumericInfo& info) {
+    if (info.arity == 1) {
+        Operand a = pop(info.operand);
+        if (live()) {
+            const uint32_t sa = slot(a);
+            const uint32_t dst = slot_of(a.pos);
+            const uint32_t start = emit(info.op, {dst, sa});
+            record_last(start, true, dst);
+            if (info.op == IOp::i32_eqz || info.op == IOp::i64_eqz) {
+                last_.compare = info.op == IOp::i32_eqz ? IOp::i32_eq : IOp::i64_eq;
+                last_.compare_imm = true;
+                last_.a = sa;
+                last_.imm = 0;
+            }
+        }
+        push_own(info.result);
+        return;
+    }
+    Operand b = pop(info.operand);
+    Operand a = pop(info.operand);
+    if (live()) {
+        IOp op = info.op;
+        const uint32_t dst = slot_of(a.pos);
+        const bool is64 = is_i64_op(op);
+        const IOp imm = imm_variant(op);
+        if (imm != IOp::count_ && a.entry.kind == EntryKind::constant &&
+            b.entry.kind != EntryKind::constant && swapped_operands(op) != IOp::count_) {
+            std::swap(a, b);
+            op = swapped_operands(op);
+        }
+        uint32_t start;
+        const IOp imm_op = imm_variant(op);
+        const bool use_imm = imm_op != IOp::count_ && b.entry.kind == EntryKind::constant;
+        const uint32_t sa = slot(a);
+        uint32_t sb = 0;
+        if (use_imm) {
+            if (is64)
+                start = emit(imm_op, {dst, sa}, true, b.entry.value);
+            else
+                start = emit(imm_op, {dst, sa, static_cast<uint32_t>(b.entry.value)});
+        } else {
+            sb = slot(b);
+            start = emit(op, {dst, sa, sb});
+        }
+        record_last(start, true, dst);
+        if (inverse_compare(op) != IOp::count_) {
+            last_.compare = op;
+            last_.compare_imm = use_imm;
+            last_.a = sa;
+            last_.b = sb;
+            last_.imm = b.entry.value;
+        }
+    }
+    push_own(info.result);
+}
+
+void FunctionCompiler::op_load(uint8_t opcode) {
+    const uint32_t k = opcode - opcode::i32_load;
+    const uint32_t align = reader_.u32();
+    const uint32_t offset = reader_.u32();
+    check_memory();
+    if (align > memory_natural_align[k]) invalid("alignment must not be larger than natural");
+    Operand addr = pop(ValType::i32);
+    if (live()) {
+        const uint32_t sa = slot(addr);
+        const uint32_t dst = slot_of(addr.pos);
+        const uint32_t start =
+            emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load) + k), {dst, sa, offset});
+        record_last(start, true, dst);
+    }
+    push_own(memory_value_type[k]);
+}
+
+void FunctionCompiler::op_store(uint8_t opcode) {
+    const uint32_t k = opcode - opcode::i32_load;
+    const uint32_t align = reader_.u32();
+    const uint32_t offset = reader_.u32();
+    check_memory();
+    if (align > memory_natural_align[k]) invalid("alignment must not be larger than natural");
+    Operand value = pop(memory_value_type[k]);
+    Operand addr = pop(ValType::i32);
+    if (live()) {
+        const uint32_t sv = slot(value);
+        const uint32_t sa = slot(addr);
+        emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load) + k), {sa, sv, offset});
+        forget_last();
+    }
+}
+
+void FunctionCompiler::op_select(ValType typed) {
+    Operand cond = pop(ValType::i32);
+    Operand b = pop(typed);
+    Operand a = pop(typed);
+    ValType t = typed;
+    if (typed == unknown_type) {
+        const ValType ta = a.entry.type, tb = b.entry.type;
+        if ((ta != unknown_type && !is_numeric(ta)) || (tb != unknown_type && !is_numeric(tb)))
+            invalid("type mismatch");
+        if (ta != unknown_type && tb != unknown_type && ta != tb) invalid("type mismatch");
+        t = ta != unknown_type ? ta : tb;
+    }
+    if (live()) {
+        const uint32_t sa = slot(a);
+        const uint32_t sb = slot(b);
+        const uint32_t sc = slot(cond);
+        const uint32_t dst = slot_of(a.pos);
+        const uint32_t start = emit(IOp::select, {dst, sa, sb, sc});
+        record_last(start, true, dst);
+    }
+    push_own(t);
+}
+
+ValType FunctionCompiler::read_ref_type() {
+    const uint8_t b = reader_.u8();
+    if (b != 0x70 && b != 0x6f) reader_.fail("malformed reference type");
+    return static_cast<ValType>(b);
+}
+
+void FunctionCompiler::op_prefixed() {
+    const uint32_t sub = reader_.u32();
+    if (sub <= opcode::fc_trunc_sat_last) {
+        op_numeric(trunc_sat_table[sub]);
+        return;
+    }
+    auto pop3 = [&](ValType t0, ValType t1, ValType t2, uint32_t (&s)[3]) {
+        Operand c = pop(t2), b = pop(t1), a = pop(t0);
+        if (live()) {
+            s[0] = slot(a);
+            s[1] = slot(b);
+            s[2] = slot(c);
+        }
+    };
+    uint32_t s[3] = {0, 0, 0};
+    switch (sub) {
+    case opcode::fc_memory_init: {
+        const uint32_t seg = reader_.u32();
+        read_zero_byte();
+        check_memory();
+        if (!module_.data_count) reader_.fail("data count section required");
+        if (seg >= *module_.data_count) invalid("unknown data segment");
+        pop3(ValType::i32, ValType::i32, ValType::i32, s);
+        emit(IOp::memory_init, {seg, s[0], s[1], s[2]});
+        break;
+    }
+    case opcode::fc_data_drop: {
+        const uint32_t seg = reader_.u32();
+        if (!module_.data_count) reader_.fail("data count section required");
+        if (seg >= *module_.data_count) invalid("unknown data segment");
+        emit(IOp::data_drop, {seg});
+        break;
+    }
+    case opcode::fc_memory_copy:
+        read_zero_byte();
+        read_zero_byte();
+        check_memory();
+        pop3(ValType::i32, ValType::i32, ValType::i32, s);
+        emit(IOp::memory_copy, {s[0], s[1], s[2]});
+        break;
+    case opcode::fc_memory_fill:
+        read_zero_byte();
+        check_memory();
+        pop3(ValType::i32, ValType::i32, ValType::i32, s);
+        emit(IOp::memory_fill, {s[0], s[1], s[2]});
+        break;
+    case opcode::fc_table_init: {
+        const uint32_t seg = reader_.u32();
+        const uint32_t table = reader_.u32();
+        check_table(table);
+        if (seg >= module_.elements.size()) invalid("unknown elem segment");
+        if (module_.elements[seg].type != module_.table_type(table).element)
+            invalid("type mismatch");
+        pop3(ValType::i32, ValType::i32, ValType::i32, s);
+        emit(IOp::table_init, {table, seg, s[0], s[1], s[2]});
+        break;
+    }
+    case opcode::fc_elem_drop: {
+        const uint32_t seg = reader_.u32();
+        if (seg >= module_.elements.size()) invalid("unknown elem segment");
+        emit(IOp::elem_drop, {seg});
+        break;
+    }
+    case opcode::fc_table_copy: {
+        const uint32_t dst = reader_.u32();
+        const uint32_t src = reader_.u32();
+        check_table(dst);
+        check_table(src);
+        if (module_.table_type(dst).element != module_.table_type(src).element)
+            invalid("type mismatch");
+        pop3(ValType::i32, ValType::i32, ValType::i32, s);
+        emit(IOp::table_copy, {dst, src, s[0], s[1], s[2]});
+        break;
+    }
+    case opcode::fc_table_grow: {
+        const uint32_t table = reader_.u32();
+        check_table(table);
+        const ValType et = module_.table_type(table).element;
+        Operand n = pop(ValType::i32);
+        Operand init = pop(et);
+        if (live()) {
+            const uint32_t sn = slot(n);
+            const uint32_t si = slot(init);
+            emit(IOp::table_grow, {slot_of(init.pos), table, si, sn});
+        }
+        forget_last();
+        push_own(ValType::i32);
+        break;
+    }
+    case opcode::fc_table_size: {
+        const uint32_t table = reader_.u32();
+        check_table(table);
+        emit(IOp::table_size, {slot_of(height()), table});
+        forget_last();
+        push_own(ValType::i32);
+        break;
+    }
+    case opcode::fc_table_fill: {
+        const uint32_t table = reader_.u32();
+        check_table(table);
+        pop3(ValType::i32, module_.table_type(table).element, ValType::i32, s);
+        emit(IOp::table_fill, {table, s[0], s[1], s[2]});
+        break;
+    }
+    default: reader_.fail("illegal opcode");
+    }
+    forget_last();
+}
+
+std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
+    // Locals: params then declared groups.
+    local_types_ = type_.params;
+    for (const LocalGroup& g : code_info_.locals)
+        local_types_.insert(local_types_.end(), g.count, g.type);
+    local_count_ = static_cast<uint32_t>(local_types_.size());
+    alias_head_.assign(local_count_, -1);
+    code_limit_ = code_words_per_body_byte * code_info_.body.size + 1024;
+
+    Ctrl fn;
+    fn.results = type_.results.data();
+    fn.result_count = static_cast<uint32_t>(type_.results.size());
+    push_ctrl(CtrlKind::function, fn);
+
+    while (!ctrls_.empty()) {
+        const uint8_t opc = reader_.u8();
+        switch (opc) {
+        case opcode::unreachable:
+            emit(IOp::unreachable, {});
+            set_unreachable();
+            break;
+        case opcode::nop: break;
+        case opcode::block: op_block(CtrlKind::block); break;
+        case opcode::loop: op_block(CtrlKind::loop); break;
+        case opcode::if_: op_if(); break;
+        case opcode::else_: op_else(); break;
+        case opcode::end: op_end(); break;
+        case opcode::br: op_br(reader_.u32()); break;
+        case opcode::br_if: op_br_if(reader_.u32()); break;
+        case opcode::br_table: op_br_table(); break;
+        case opcode::return_: {
+            Ctrl& f = ctrls_.front();
+            std::vector<Operand> vals = pop_label_values(f);
+            if (live()) emit_return(vals);
+            set_unreachable();
+            break;
+        }
+        case opcode::call: {
+            const uint32_t f = reader_.u32();
+            if (f >= module_.function_count()) invalid("unknown function");
+            op_call(module_.function_type(f), IOp::call, f, 0);
+            break;
+        }
+        case opcode::call_indirect: {
+            const uint32_t type_index = reader_.u32();
+            const uint32_t table = reader_.u32();
+            check_table(table);
+            if (type_index >= module_.types.size()) invalid("unknown type");
+            if (module_.table_type(table).element != ValType::funcref) invalid("type mismatch");
+            op_call(module_.types[type_index], IOp::call_indirect, type_index, table);
+            break;
+        }
+        case opcode::drop: pop_any(); break;
+        case opcode::select: op_select(unknown_type); break;
+        case opcode::select_typed: {
+            const uint32_t n = reader_.u32();
+            if (n != 1) invalid("invalid result arity");
+            const uint8_t b = reader_.u8();
+            switch (b) {
+            case 0x7f: case 0x7e: case 0x7d: case 0x7c: case 0x70: case 0x6f: break;
+            case 0x7b: throw UnsupportedError("SIMD is not supported yet");
+            default: reader_.fail("malformed value type");
+            }
+            op_select(static_cast<ValType>(b));
+            break;
+        }
+        case opcode::local_get: {
+            const uint32_t index = reader_.u32();
+            if (index >= local_count_) invalid("unknown local");
+            Entry e;
+            e.type = local_types_[index];
+            e.kind = EntryKind::local;
+            e.local_slot = index * 8;
+            push_entry(e);
+            break;
+        }
+        case opcode::local_set: op_local_set(reader_.u32(), false); break;
+        case opcode::local_tee: op_local_set(reader_.u32(), true); break;
+        case opcode::global_get: {
+            const uint32_t g = reader_.u32();
+            if (g >= module_.global_count()) invalid("unknown global");
+            const uint32_t dst = slot_of(height());
+            const uint32_t start = emit(IOp::global_get, {dst, g});
+            record_last(start, true, dst);
+            push_own(module_.global_type(g).type);
+            break;
+        }
+        case opcode::global_set: {
+            const uint32_t g = reader_.u32();
+            if (g >= module_.global_count()) invalid("unknown global");
+            const GlobalType gt = module_.global_type(g);
+            if (!gt.is_mutable) invalid("global is immutable");
+            Operand v = pop(gt.type);
+            if (live()) emit(IOp::global_set, {g, slot(v)});
+            forget_last();
+            break;
+        }
+        case opcode::table_get: {
+            const uint32_t t = reader_.u32();
+            check_table(t);
+            Operand i = pop(ValType::i32);
+            if (live()) emit(IOp::table_get, {slot_of(i.pos), t, slot(i)});
+            forget_last();
+            push_own(module_.table_type(t).element);
+            break;
+        }
+        case opcode::table_set: {
+            const uint32_t t = reader_.u32();
+            check_table(t);
+            Operand v = pop(module_.table_type(t).element);
+            Operand i = pop(ValType::i32);
+            if (live()) {
+                const uint32_t sv = slot(v);
+                emit(IOp::table_set, {t, slot(i), sv});
+            }
+            forget_last();
+            break;
+        }
+        case opcode::memory_size: {
+            read_zero_byte();
+            check_memory();
+            emit(IOp::memory_size, {slot_of(height())});
+            forget_last();
+            push_own(ValType::i32);
+            break;
+        }
+        case opcode::memory_grow: {
+            read_zero_byte();
+            check_memory();
+            Operand d = pop(ValType::i32);
+            if (live()) {
+                const uint32_t sd = slot(d);
+                emit(IOp::memory_grow, {slot_of(d.pos), sd});
+            }
+            forget_last();
+            push_own(ValType::i32);
+            break;
+        }
+        case opcode::i32_const: push_const(ValType::i32, static_cast<uint32_t>(reader_.s32())); break;
+        case opcode::i64_const: push_const(ValType::i64, static_cast<uint64_t>(reader_.s64())); break;
+        case opcode::f32_const: push_const(ValType::f32, reader_.f32_bits()); break;
+        case opcode::f64_const: push_const(ValType::f64, reader_.f64_bits()); break;
+        case opcode::ref_null: push_const(read_ref_type(), 0); break;
+        case opcode::ref_is_null: {
+            Operand r = pop_any();
+            if (r.entry.type != unknown_type && !is_reference(r.entry.type))
+                invalid("type mismatch");
+            if (live()) emit(IOp::ref_is_null, {slot_of(r.pos), slot(r)});
+            forget_last();
+            push_own(ValType::i32);
+            break;
+        }
+        case opcode::ref_func: {
+            const uint32_t f = reader_.u32();
+            if (f >= module_.function_count()) invalid("unknown function");
+            if (f >= declared_refs_.size() || !declared_refs_[f])
+                invalid("undeclared function reference");
+            emit(IOp::ref_func, {slot_of(height()), f});
+            forget_last();
+            push_own(ValType::funcref);
+            break;
+        }
+        case 0xbc: case 0xbd: case 0xbe: case 0xbf: { // reinterpretations: retype only
+            static constexpr ValType from[] = {ValType::f32, ValType::f64, ValType::i32,
+                                               ValType::i64};
+            static constexpr ValType to[] = {ValType::i32, ValType::i64, ValType::f32,
+                                             ValType::f64};
+            Operand v = pop(from[opc - 0xbc]);
+            Entry e = v.entry;
+            e.type = to[opc - 0xbc];
+            push_entry(e);
+            forget_last();
+            break;
+        }
+        case opcode::prefix_fc: op_prefixed(); break;
+        case opcode::prefix_simd: throw UnsupportedError("SIMD is not supported yet");
+        default:
+            if (opc >= opcode::i32_load && opc <= opcode::i64_store32) {
+                if (opc < 0x36)
+                    op_load(opc);
+                else
+                    op_store(opc);
+            } else if (numeric_table[opc].op != IOp::count_) {
+                op_numeric(numeric_table[opc]);
+            } else {
+                reader_.fail("illegal opcode");
+            }
+        }
+    }
+    if (!reader_.at_end()) reader_.fail("section size mismatch");
+
+    auto out = std::make_unique<CompiledFunction>();
+    out->code = std::move(code_);
+    out->code.shrink_to_fit();
+    out->param_slots = static_cast<uint32_t>(type_.params.size());
+    out->local_slots = local_count_ - out->param_slots;
+    out->result_count = static_cast<uint32_t>(type_.results.size());
+    out->frame_slots = std::max(local_count_ + max_height_, out->result_count);
+    return out;
+}
+
+} // namespace
+
+void compile_functions(Module& module, const std::vector<bool>& declared_refs) {
+    module.compiled.clear();
+    module.compiled.reserve(module.functions.size());
+    for (uint32_t i = 0; i < module.functions.size(); ++i) {
+        FunctionCompiler compiler(module, declared_refs, i);
+        module.compiled.push_back(compiler.compile());
+    }
+}
+
+} // namespace wbpf::wasm

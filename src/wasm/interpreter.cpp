@@ -1,0 +1,753 @@
+// The interpreter: a direct-threaded loop over the register-style internal code of code.hpp.
+//
+// HOT LOOP, WRITTEN FOR SPEED ON PURPOSE (see docs/ENGINE.md):
+//   - every handler ends in `goto *pc[0]` (GCC/Clang computed goto), so each instruction has
+//     its own indirect branch and no switch bounds check;
+//   - operands are byte offsets from fp, read with memcpy (a single load, no aliasing UB);
+//   - the instance context (functions, globals, memory 0 base and size) lives in locals,
+//     reloaded only when a call crosses instances, after returns (memory may have grown) and
+//     after memory.grow;
+//   - calls push a CallFrame into a preallocated array: no allocation, no native recursion.
+// Traps jump to one exit path that records the backtrace and unwinds to this activation.
+#include "interpreter.hpp"
+
+#include "code.hpp"
+#include "numeric.hpp"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <new>
+#include <type_traits>
+
+namespace wbpf::wasm {
+
+// ---- ExecutionStack ----
+
+ExecutionStack::ExecutionStack(const StoreOptions& options) {
+    const size_t page = 4096;
+    slots_bytes_ = (static_cast<size_t>(options.value_stack_slots) * sizeof(Value) + page - 1) /
+                   page * page;
+    frames_bytes_ =
+        ((static_cast<size_t>(options.max_call_depth) + 1) * sizeof(CallFrame) + page - 1) /
+        page * page;
+    void* slots = mmap(nullptr, slots_bytes_, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (slots == MAP_FAILED) throw std::bad_alloc();
+    void* frames = mmap(nullptr, frames_bytes_, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (frames == MAP_FAILED) {
+        munmap(slots, slots_bytes_);
+        throw std::bad_alloc();
+    }
+    slots_begin = static_cast<Value*>(slots);
+    slots_end = slots_begin + options.value_stack_slots;
+    top_used = slots_begin;
+    frames_begin = static_cast<CallFrame*>(frames);
+    frames_end = frames_begin + options.max_call_depth;
+    frame_top = frames_begin;
+    max_nesting = options.max_host_nesting;
+}
+
+ExecutionStack::~ExecutionStack() {
+    munmap(slots_begin, slots_bytes_);
+    munmap(frames_begin, frames_bytes_);
+}
+
+std::unique_ptr<ExecutionStack> make_execution_stack(const StoreOptions& options) {
+    return std::make_unique<ExecutionStack>(options);
+}
+
+namespace {
+
+template <typename T>
+inline T rd(const uint8_t* fp, uint32_t off) noexcept {
+    T v;
+    std::memcpy(&v, fp + off, sizeof(T));
+    return v;
+}
+
+template <typename T>
+inline void wr(uint8_t* fp, uint32_t off, T v) noexcept {
+    std::memcpy(fp + off, &v, sizeof(T));
+}
+
+/// Operand k (u32) of the instruction at pc.
+template <unsigned k>
+inline uint32_t operand(const uint64_t* pc) noexcept {
+    uint32_t v;
+    std::memcpy(&v, reinterpret_cast<const uint8_t*>(pc + 1) + 4 * k, 4);
+    return v;
+}
+
+inline uint32_t operand_at(const uint64_t* pc, uint32_t k) noexcept {
+    uint32_t v;
+    std::memcpy(&v, reinterpret_cast<const uint8_t*>(pc + 1) + 4 * k, 4);
+    return v;
+}
+
+/// The one linear-memory bounds check (a later version replaces it with guard pages).
+inline bool in_bounds(uint64_t ea, uint64_t n, uint64_t size) noexcept { return ea + n <= size; }
+
+constexpr uint64_t no_memory_size = 0;
+
+using S32 = int32_t;
+using S64 = int64_t;
+
+/// The interpreter loop. With function == nullptr it only reports its handler table.
+[[gnu::noinline]] TrapKind run(Store* store, FunctionInstance* function, uint8_t* fp,
+                               ExecResult* result, const void* const** table_out) {
+#define WBPF_L_NUM(name, ...) &&L_##name,
+#define WBPF_L_NAME(name) &&L_##name,
+#define WBPF_L_IMM(name) &&L_##name##_imm,
+#define WBPF_L_BR(name) &&L_br_##name, &&L_br_##name##_imm,
+    static const void* const handlers[] = {
+        WBPF_NUMERIC_OPS(WBPF_L_NUM) WBPF_TRUNC_SAT_OPS(WBPF_L_NUM) WBPF_IMM_OPS(WBPF_L_IMM)
+            WBPF_CMP_OPS(WBPF_L_BR) WBPF_OTHER_OPS(WBPF_L_NAME)};
+#undef WBPF_L_NUM
+#undef WBPF_L_NAME
+#undef WBPF_L_IMM
+#undef WBPF_L_BR
+    static_assert(sizeof(handlers) / sizeof(handlers[0]) == static_cast<size_t>(IOp::count_));
+    if (function == nullptr) {
+        *table_out = handlers;
+        return TrapKind::none;
+    }
+
+    ExecutionStack& st = store->stack();
+    const std::atomic<uint32_t>& interrupt = store->interrupt_flag();
+    uint8_t* const stack_end = reinterpret_cast<uint8_t*>(st.slots_end);
+    CallFrame* const frame_base = st.frame_top;
+    CallFrame* const frames_end = st.frames_end;
+    CallFrame* frame_top = frame_base;
+
+    FunctionInstance* cur = function;
+    Instance* inst = nullptr;
+    FunctionInstance* const* funcs = nullptr;
+    GlobalInstance* const* globals = nullptr;
+    uint8_t* mem_base = nullptr;
+    const uint64_t* mem_size_ptr = &no_memory_size;
+    uint64_t mem_size = 0;
+    const uint64_t* pc = nullptr;
+    TrapKind trap = TrapKind::none;
+    FunctionInstance* callee = nullptr;
+    uint8_t* new_fp = nullptr;
+    FunctionInstance* host_trap_function = nullptr;
+
+#define LOAD_CONTEXT()                                                                             \
+    do {                                                                                           \
+        inst = cur->instance;                                                                      \
+        funcs = inst->functions.data();                                                            \
+        globals = inst->globals.data();                                                            \
+        if (!inst->memories.empty()) {                                                             \
+            mem_base = inst->memories[0]->data;                                                    \
+            mem_size_ptr = &inst->memories[0]->size;                                               \
+        } else {                                                                                   \
+            mem_base = nullptr;                                                                    \
+            mem_size_ptr = &no_memory_size;                                                        \
+        }                                                                                          \
+        mem_size = *mem_size_ptr;                                                                  \
+    } while (0)
+#define NEXT() goto* reinterpret_cast<const void*>(pc[0])
+#define TRAP(kind)                                                                                 \
+    do {                                                                                           \
+        trap = (kind);                                                                             \
+        goto trap_exit;                                                                            \
+    } while (0)
+#define O0 operand<0>(pc)
+#define O1 operand<1>(pc)
+#define O2 operand<2>(pc)
+#define O3 operand<3>(pc)
+#define O4 operand<4>(pc)
+
+    LOAD_CONTEXT();
+    {
+        const CompiledFunction* cf = cur->code;
+        if (static_cast<size_t>(stack_end - fp) < static_cast<size_t>(cf->frame_slots) * 8)
+            TRAP(TrapKind::call_stack_exhausted);
+        if (interrupt.load(std::memory_order_relaxed)) [[unlikely]]
+            TRAP(TrapKind::interrupted);
+        std::memset(fp + cf->param_slots * 8, 0, static_cast<size_t>(cf->local_slots) * 8);
+        pc = cf->code.data();
+    }
+    NEXT();
+
+    // ---------------- Numeric ----------------
+
+#define UNOP(name, T, R, expr)                                                                     \
+    L_##name : {                                                                                   \
+        const T a = rd<T>(fp, O1);                                                                 \
+        wr<R>(fp, O0, static_cast<R>(expr));                                                       \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }
+#define BINOP(name, T, R, expr)                                                                    \
+    L_##name : {                                                                                   \
+        const T a = rd<T>(fp, O1);                                                                 \
+        const T b = rd<T>(fp, O2);                                                                 \
+        wr<R>(fp, O0, static_cast<R>(expr));                                                       \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+#define IMM32(name, R, expr)                                                                       \
+    L_##name##_imm : {                                                                             \
+        const uint32_t a = rd<uint32_t>(fp, O1);                                                   \
+        const uint32_t b = O2;                                                                     \
+        wr<R>(fp, O0, static_cast<R>(expr));                                                       \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+#define IMM64(name, R, expr)                                                                       \
+    L_##name##_imm : {                                                                             \
+        const uint64_t a = rd<uint64_t>(fp, O1);                                                   \
+        const uint64_t b = pc[2];                                                                  \
+        wr<R>(fp, O0, static_cast<R>(expr));                                                       \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+// Integer binary ops available in all three forms: (name, expr over a and b of type T).
+#define INT_OPS(X, T, S)                                                                           \
+    X(add, a + b)                                                                                  \
+    X(sub, a - b)                                                                                  \
+    X(mul, a* b)                                                                               \
+    X(and, a& b)                                                                               \
+    X(or, a | b)                                                                                   \
+    X(xor, a ^ b)                                                                                  \
+    X(shl, numeric::shl<T>(a, b))                                                                  \
+    X(shr_s, numeric::shr_s<T>(a, b))                                                              \
+    X(shr_u, numeric::shr_u<T>(a, b))
+#define CMP_OPS(X, T, S)                                                                           \
+    X(eq, a == b)                                                                                  \
+    X(ne, a != b)                                                                                  \
+    X(lt_s, static_cast<S>(a) < static_cast<S>(b))                                                 \
+    X(lt_u, a < b)                                                                                 \
+    X(gt_s, static_cast<S>(a) > static_cast<S>(b))                                                 \
+    X(gt_u, a > b)                                                                                 \
+    X(le_s, static_cast<S>(a) <= static_cast<S>(b))                                                \
+    X(le_u, a <= b)                                                                                \
+    X(ge_s, static_cast<S>(a) >= static_cast<S>(b))                                                \
+    X(ge_u, a >= b)
+
+#define I32_BIN(op, expr) BINOP(i32_##op, uint32_t, uint32_t, expr) IMM32(i32_##op, uint32_t, expr)
+#define I64_BIN(op, expr) BINOP(i64_##op, uint64_t, uint64_t, expr) IMM64(i64_##op, uint64_t, expr)
+#define I32_CMP(op, expr) BINOP(i32_##op, uint32_t, uint32_t, expr) IMM32(i32_##op, uint32_t, expr)
+#define I64_CMP(op, expr) BINOP(i64_##op, uint64_t, uint32_t, expr) IMM64(i64_##op, uint32_t, expr)
+    INT_OPS(I32_BIN, uint32_t, S32)
+    INT_OPS(I64_BIN, uint64_t, S64)
+    CMP_OPS(I32_CMP, uint32_t, S32)
+    CMP_OPS(I64_CMP, uint64_t, S64)
+
+    // Compare-and-branch: [a, b, target] / [a, imm32, target] / [a, target] + imm64.
+#define BR32(op, expr)                                                                             \
+    L_br_i32_##op : {                                                                              \
+        const uint32_t a = rd<uint32_t>(fp, O0);                                                   \
+        const uint32_t b = rd<uint32_t>(fp, O1);                                                   \
+        pc += (expr) ? static_cast<int32_t>(O2) : 3;                                               \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_br_i32_##op##_imm : {                                                                        \
+        const uint32_t a = rd<uint32_t>(fp, O0);                                                   \
+        const uint32_t b = O1;                                                                     \
+        pc += (expr) ? static_cast<int32_t>(O2) : 3;                                               \
+        NEXT();                                                                                    \
+    }
+#define BR64(op, expr)                                                                             \
+    L_br_i64_##op : {                                                                              \
+        const uint64_t a = rd<uint64_t>(fp, O0);                                                   \
+        const uint64_t b = rd<uint64_t>(fp, O1);                                                   \
+        pc += (expr) ? static_cast<int32_t>(O2) : 3;                                               \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_br_i64_##op##_imm : {                                                                        \
+        const uint64_t a = rd<uint64_t>(fp, O0);                                                   \
+        const uint64_t b = pc[2];                                                                  \
+        pc += (expr) ? static_cast<int32_t>(O1) : 3;                                               \
+        NEXT();                                                                                    \
+    }
+    CMP_OPS(BR32, uint32_t, S32)
+    CMP_OPS(BR64, uint64_t, S64)
+
+    UNOP(i32_eqz, uint32_t, uint32_t, a == 0)
+    UNOP(i64_eqz, uint64_t, uint32_t, a == 0)
+    BINOP(f32_eq, float, uint32_t, a == b)
+    BINOP(f32_ne, float, uint32_t, a != b)
+    BINOP(f32_lt, float, uint32_t, a < b)
+    BINOP(f32_gt, float, uint32_t, a > b)
+    BINOP(f32_le, float, uint32_t, a <= b)
+    BINOP(f32_ge, float, uint32_t, a >= b)
+    BINOP(f64_eq, double, uint32_t, a == b)
+    BINOP(f64_ne, double, uint32_t, a != b)
+    BINOP(f64_lt, double, uint32_t, a < b)
+    BINOP(f64_gt, double, uint32_t, a > b)
+    BINOP(f64_le, double, uint32_t, a <= b)
+    BINOP(f64_ge, double, uint32_t, a >= b)
+    UNOP(i32_clz, uint32_t, uint32_t, numeric::clz(a))
+    UNOP(i32_ctz, uint32_t, uint32_t, numeric::ctz(a))
+    UNOP(i32_popcnt, uint32_t, uint32_t, numeric::popcnt(a))
+    UNOP(i64_clz, uint64_t, uint64_t, numeric::clz(a))
+    UNOP(i64_ctz, uint64_t, uint64_t, numeric::ctz(a))
+    UNOP(i64_popcnt, uint64_t, uint64_t, numeric::popcnt(a))
+    BINOP(i32_rotl, uint32_t, uint32_t, numeric::rotl(a, b))
+    BINOP(i32_rotr, uint32_t, uint32_t, numeric::rotr(a, b))
+    BINOP(i64_rotl, uint64_t, uint64_t, numeric::rotl(a, b))
+    BINOP(i64_rotr, uint64_t, uint64_t, numeric::rotr(a, b))
+
+#define DIVOP(name, T, fn)                                                                         \
+    L_##name : {                                                                                   \
+        T out;                                                                                     \
+        const TrapKind t = numeric::fn<T>(rd<T>(fp, O1), rd<T>(fp, O2), out);                      \
+        if (t != TrapKind::none) [[unlikely]]                                                      \
+            TRAP(t);                                                                               \
+        wr<T>(fp, O0, out);                                                                        \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    DIVOP(i32_div_s, uint32_t, div_s)
+    DIVOP(i32_div_u, uint32_t, div_u)
+    DIVOP(i32_rem_s, uint32_t, rem_s)
+    DIVOP(i32_rem_u, uint32_t, rem_u)
+    DIVOP(i64_div_s, uint64_t, div_s)
+    DIVOP(i64_div_u, uint64_t, div_u)
+    DIVOP(i64_rem_s, uint64_t, rem_s)
+    DIVOP(i64_rem_u, uint64_t, rem_u)
+
+#define FLOAT_OPS(F, p)                                                                            \
+    UNOP(p##_abs, F, F, numeric::fabs(a))                                                          \
+    UNOP(p##_neg, F, F, numeric::fneg(a))                                                          \
+    UNOP(p##_ceil, F, F, numeric::fceil(a))                                                        \
+    UNOP(p##_floor, F, F, numeric::ffloor(a))                                                      \
+    UNOP(p##_trunc, F, F, numeric::ftrunc(a))                                                      \
+    UNOP(p##_nearest, F, F, numeric::fnearest(a))                                                  \
+    UNOP(p##_sqrt, F, F, numeric::fsqrt(a))                                                        \
+    BINOP(p##_add, F, F, numeric::fadd(a, b))                                                      \
+    BINOP(p##_sub, F, F, numeric::fsub(a, b))                                                      \
+    BINOP(p##_mul, F, F, numeric::fmul(a, b))                                                      \
+    BINOP(p##_div, F, F, numeric::fdiv(a, b))                                                      \
+    BINOP(p##_min, F, F, numeric::fmin(a, b))                                                      \
+    BINOP(p##_max, F, F, numeric::fmax(a, b))                                                      \
+    BINOP(p##_copysign, F, F, numeric::fcopysign(a, b))
+    FLOAT_OPS(float, f32)
+    FLOAT_OPS(double, f64)
+
+    UNOP(i32_wrap_i64, uint64_t, uint32_t, numeric::wrap_i64(a))
+    UNOP(i64_extend_i32_s, uint32_t, uint64_t, numeric::extend_i32_s(a))
+    UNOP(i64_extend_i32_u, uint32_t, uint64_t, numeric::extend_i32_u(a))
+    UNOP(f32_convert_i32_s, uint32_t, float, numeric::convert<float>(static_cast<int32_t>(a)))
+    UNOP(f32_convert_i32_u, uint32_t, float, numeric::convert<float>(a))
+    UNOP(f32_convert_i64_s, uint64_t, float, numeric::convert<float>(static_cast<int64_t>(a)))
+    UNOP(f32_convert_i64_u, uint64_t, float, numeric::convert<float>(a))
+    UNOP(f32_demote_f64, double, float, numeric::demote(a))
+    UNOP(f64_convert_i32_s, uint32_t, double, numeric::convert<double>(static_cast<int32_t>(a)))
+    UNOP(f64_convert_i32_u, uint32_t, double, numeric::convert<double>(a))
+    UNOP(f64_convert_i64_s, uint64_t, double, numeric::convert<double>(static_cast<int64_t>(a)))
+    UNOP(f64_convert_i64_u, uint64_t, double, numeric::convert<double>(a))
+    UNOP(f64_promote_f32, float, double, numeric::promote(a))
+    UNOP(i32_extend8_s, uint32_t, uint32_t, numeric::extend8_s(a))
+    UNOP(i32_extend16_s, uint32_t, uint32_t, numeric::extend16_s(a))
+    UNOP(i64_extend8_s, uint64_t, uint64_t, numeric::extend8_s(a))
+    UNOP(i64_extend16_s, uint64_t, uint64_t, numeric::extend16_s(a))
+    UNOP(i64_extend32_s, uint64_t, uint64_t, numeric::extend32_s(a))
+
+#define TRUNCOP(name, F, I, R)                                                                     \
+    L_##name : {                                                                                   \
+        I out;                                                                                     \
+        const TrapKind t = numeric::trunc<I>(rd<F>(fp, O1), out);                                  \
+        if (t != TrapKind::none) [[unlikely]]                                                      \
+            TRAP(t);                                                                               \
+        wr<R>(fp, O0, static_cast<R>(out));                                                        \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    TRUNCOP(i32_trunc_f32_s, float, int32_t, uint32_t)
+    TRUNCOP(i32_trunc_f32_u, float, uint32_t, uint32_t)
+    TRUNCOP(i32_trunc_f64_s, double, int32_t, uint32_t)
+    TRUNCOP(i32_trunc_f64_u, double, uint32_t, uint32_t)
+    TRUNCOP(i64_trunc_f32_s, float, int64_t, uint64_t)
+    TRUNCOP(i64_trunc_f32_u, float, uint64_t, uint64_t)
+    TRUNCOP(i64_trunc_f64_s, double, int64_t, uint64_t)
+    TRUNCOP(i64_trunc_f64_u, double, uint64_t, uint64_t)
+    UNOP(i32_trunc_sat_f32_s, float, uint32_t, numeric::trunc_sat<int32_t>(a))
+    UNOP(i32_trunc_sat_f32_u, float, uint32_t, numeric::trunc_sat<uint32_t>(a))
+    UNOP(i32_trunc_sat_f64_s, double, uint32_t, numeric::trunc_sat<int32_t>(a))
+    UNOP(i32_trunc_sat_f64_u, double, uint32_t, numeric::trunc_sat<uint32_t>(a))
+    UNOP(i64_trunc_sat_f32_s, float, uint64_t, numeric::trunc_sat<int64_t>(a))
+    UNOP(i64_trunc_sat_f32_u, float, uint64_t, numeric::trunc_sat<uint64_t>(a))
+    UNOP(i64_trunc_sat_f64_s, double, uint64_t, numeric::trunc_sat<int64_t>(a))
+    UNOP(i64_trunc_sat_f64_u, double, uint64_t, numeric::trunc_sat<uint64_t>(a))
+
+    // ---------------- Memory ----------------
+
+#define LOADOP(name, MT, R)                                                                        \
+    L_##name : {                                                                                   \
+        const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O1)) + O2;                      \
+        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
+            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        wr<R>(fp, O0, static_cast<R>(numeric::load_le<MT>(mem_base + ea)));                        \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    LOADOP(i32_load, uint32_t, uint32_t)
+    LOADOP(i64_load, uint64_t, uint64_t)
+    LOADOP(f32_load, uint32_t, uint32_t)
+    LOADOP(f64_load, uint64_t, uint64_t)
+    LOADOP(i32_load8_s, int8_t, uint32_t)
+    LOADOP(i32_load8_u, uint8_t, uint32_t)
+    LOADOP(i32_load16_s, int16_t, uint32_t)
+    LOADOP(i32_load16_u, uint16_t, uint32_t)
+    LOADOP(i64_load8_s, int8_t, uint64_t)
+    LOADOP(i64_load8_u, uint8_t, uint64_t)
+    LOADOP(i64_load16_s, int16_t, uint64_t)
+    LOADOP(i64_load16_u, uint16_t, uint64_t)
+    LOADOP(i64_load32_s, int32_t, uint64_t)
+    LOADOP(i64_load32_u, uint32_t, uint64_t)
+
+#define STOREOP(name, T, MT)                                                                       \
+    L_##name : {                                                                                   \
+        const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O0)) + O2;                      \
+        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
+            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        numeric::store_le<MT>(mem_base + ea, static_cast<MT>(rd<T>(fp, O1)));                      \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    STOREOP(i32_store, uint32_t, uint32_t)
+    STOREOP(i64_store, uint64_t, uint64_t)
+    STOREOP(f32_store, uint32_t, uint32_t)
+    STOREOP(f64_store, uint64_t, uint64_t)
+    STOREOP(i32_store8, uint32_t, uint8_t)
+    STOREOP(i32_store16, uint32_t, uint16_t)
+    STOREOP(i64_store8, uint64_t, uint8_t)
+    STOREOP(i64_store16, uint64_t, uint16_t)
+    STOREOP(i64_store32, uint64_t, uint32_t)
+
+L_memory_size:
+    wr<uint32_t>(fp, O0, static_cast<uint32_t>(mem_size >> 16));
+    pc += 2;
+    NEXT();
+L_memory_grow : {
+    MemoryInstance* m = inst->memories[0];
+    wr<uint32_t>(fp, O0, m->grow(rd<uint32_t>(fp, O1)));
+    mem_base = m->data;
+    mem_size = m->size;
+    pc += 2;
+    NEXT();
+}
+L_memory_fill : {
+    const uint64_t d = rd<uint32_t>(fp, O0);
+    const uint32_t v = rd<uint32_t>(fp, O1);
+    const uint64_t n = rd<uint32_t>(fp, O2);
+    if (!in_bounds(d, n, mem_size)) TRAP(TrapKind::out_of_bounds_memory);
+    std::memset(mem_base + d, static_cast<int>(v & 0xff), n);
+    pc += 3;
+    NEXT();
+}
+L_memory_copy : {
+    const uint64_t d = rd<uint32_t>(fp, O0);
+    const uint64_t s = rd<uint32_t>(fp, O1);
+    const uint64_t n = rd<uint32_t>(fp, O2);
+    if (!in_bounds(d, n, mem_size) || !in_bounds(s, n, mem_size))
+        TRAP(TrapKind::out_of_bounds_memory);
+    std::memmove(mem_base + d, mem_base + s, n);
+    pc += 3;
+    NEXT();
+}
+L_memory_init : {
+    const std::span<const uint8_t> seg = inst->data_segment(O0);
+    const uint64_t d = rd<uint32_t>(fp, O1);
+    const uint64_t s = rd<uint32_t>(fp, O2);
+    const uint64_t n = rd<uint32_t>(fp, O3);
+    if (!in_bounds(d, n, mem_size) || !in_bounds(s, n, seg.size()))
+        TRAP(TrapKind::out_of_bounds_memory);
+    if (n) std::memcpy(mem_base + d, seg.data() + s, n);
+    pc += 3;
+    NEXT();
+}
+L_data_drop:
+    inst->data_dropped[O0] = true;
+    pc += 2;
+    NEXT();
+
+    // ---------------- Tables and references ----------------
+
+L_table_get : {
+    TableInstance* t = inst->tables[O1];
+    const uint32_t i = rd<uint32_t>(fp, O2);
+    if (i >= t->elements.size()) TRAP(TrapKind::out_of_bounds_table);
+    wr<void*>(fp, O0, t->elements[i]);
+    pc += 3;
+    NEXT();
+}
+L_table_set : {
+    TableInstance* t = inst->tables[O0];
+    const uint32_t i = rd<uint32_t>(fp, O1);
+    if (i >= t->elements.size()) TRAP(TrapKind::out_of_bounds_table);
+    t->elements[i] = rd<void*>(fp, O2);
+    pc += 3;
+    NEXT();
+}
+L_table_size:
+    wr<uint32_t>(fp, O0, inst->tables[O1]->size());
+    pc += 2;
+    NEXT();
+L_table_grow:
+    wr<uint32_t>(fp, O0, inst->tables[O1]->grow(rd<uint32_t>(fp, O3), rd<void*>(fp, O2)));
+    pc += 3;
+    NEXT();
+L_table_fill : {
+    TableInstance* t = inst->tables[O0];
+    const uint64_t i = rd<uint32_t>(fp, O1);
+    void* v = rd<void*>(fp, O2);
+    const uint64_t n = rd<uint32_t>(fp, O3);
+    if (!in_bounds(i, n, t->elements.size())) TRAP(TrapKind::out_of_bounds_table);
+    std::fill_n(t->elements.begin() + static_cast<ptrdiff_t>(i), n, v);
+    pc += 3;
+    NEXT();
+}
+L_table_copy : {
+    TableInstance* dt = inst->tables[O0];
+    TableInstance* srct = inst->tables[O1];
+    const uint64_t d = rd<uint32_t>(fp, O2);
+    const uint64_t s = rd<uint32_t>(fp, O3);
+    const uint64_t n = rd<uint32_t>(fp, O4);
+    if (!in_bounds(d, n, dt->elements.size()) || !in_bounds(s, n, srct->elements.size()))
+        TRAP(TrapKind::out_of_bounds_table);
+    if (n) std::memmove(dt->elements.data() + d, srct->elements.data() + s, n * sizeof(void*));
+    pc += 4;
+    NEXT();
+}
+L_table_init : {
+    TableInstance* t = inst->tables[O0];
+    const std::vector<void*>& seg = inst->element_segments[O1];
+    const uint64_t d = rd<uint32_t>(fp, O2);
+    const uint64_t s = rd<uint32_t>(fp, O3);
+    const uint64_t n = rd<uint32_t>(fp, O4);
+    if (!in_bounds(d, n, t->elements.size()) || !in_bounds(s, n, seg.size()))
+        TRAP(TrapKind::out_of_bounds_table);
+    if (n) std::memcpy(t->elements.data() + d, seg.data() + s, n * sizeof(void*));
+    pc += 4;
+    NEXT();
+}
+L_elem_drop:
+    inst->element_segments[O0] = std::vector<void*>();
+    pc += 2;
+    NEXT();
+L_ref_is_null:
+    wr<uint32_t>(fp, O0, rd<void*>(fp, O1) == nullptr);
+    pc += 2;
+    NEXT();
+L_ref_func:
+    wr<void*>(fp, O0, funcs[O1]);
+    pc += 2;
+    NEXT();
+
+    // ---------------- Variables, copies, select ----------------
+
+L_copy:
+    wr<uint64_t>(fp, O0, rd<uint64_t>(fp, O1));
+    pc += 2;
+    NEXT();
+L_const32:
+    wr<uint64_t>(fp, O0, O1);
+    pc += 2;
+    NEXT();
+L_const64:
+    wr<uint64_t>(fp, O0, pc[2]);
+    pc += 3;
+    NEXT();
+L_select:
+    wr<uint64_t>(fp, O0, rd<uint32_t>(fp, O3) ? rd<uint64_t>(fp, O1) : rd<uint64_t>(fp, O2));
+    pc += 3;
+    NEXT();
+L_global_get:
+    wr<uint64_t>(fp, O0, globals[O1]->value.i64);
+    pc += 2;
+    NEXT();
+L_global_set:
+    globals[O0]->value.i64 = rd<uint64_t>(fp, O1);
+    pc += 2;
+    NEXT();
+
+    // ---------------- Control ----------------
+
+L_unreachable:
+    TRAP(TrapKind::unreachable);
+L_br:
+    pc += static_cast<int32_t>(O0);
+    NEXT();
+L_br_if:
+    pc += rd<uint32_t>(fp, O0) ? static_cast<int32_t>(O1) : 2;
+    NEXT();
+L_br_unless:
+    pc += rd<uint32_t>(fp, O0) ? 2 : static_cast<int32_t>(O1);
+    NEXT();
+L_br_table : {
+    uint32_t i = rd<uint32_t>(fp, O0);
+    const uint32_t n = O1;
+    if (i > n) i = n;
+    pc += static_cast<int32_t>(operand_at(pc, 2 + i));
+    NEXT();
+}
+L_loop_header:
+    if (interrupt.load(std::memory_order_relaxed)) [[unlikely]]
+        TRAP(TrapKind::interrupted);
+    pc += 1;
+    NEXT();
+
+L_call:
+    callee = funcs[O0];
+    new_fp = fp + O1;
+    pc += 2;
+    goto do_call;
+L_call_indirect : {
+    TableInstance* t = inst->tables[O1];
+    const uint32_t i = rd<uint32_t>(fp, O2);
+    if (i >= t->elements.size()) TRAP(TrapKind::undefined_element);
+    callee = static_cast<FunctionInstance*>(t->elements[i]);
+    if (callee == nullptr) TRAP(TrapKind::uninitialized_element);
+    if (callee->type_id != inst->type_ids[O0]) TRAP(TrapKind::indirect_call_type_mismatch);
+    new_fp = fp + O3;
+    pc += 3;
+    goto do_call;
+}
+
+do_call:
+    if (const CompiledFunction* cf = callee->code) [[likely]] {
+        if (frame_top == frames_end ||
+            static_cast<size_t>(stack_end - new_fp) < static_cast<size_t>(cf->frame_slots) * 8)
+            [[unlikely]]
+            TRAP(TrapKind::call_stack_exhausted);
+        if (interrupt.load(std::memory_order_relaxed)) [[unlikely]]
+            TRAP(TrapKind::interrupted);
+        frame_top->return_pc = pc;
+        frame_top->fp = fp;
+        frame_top->function = cur;
+        ++frame_top;
+        std::memset(new_fp + cf->param_slots * 8, 0, static_cast<size_t>(cf->local_slots) * 8);
+        fp = new_fp;
+        if (callee->instance != inst) {
+            cur = callee;
+            LOAD_CONTEXT();
+        } else {
+            cur = callee;
+        }
+        pc = cf->code.data();
+        NEXT();
+    } else {
+        // Host function: arguments in place, results just above them, then moved down.
+        const FuncType& ft = *callee->type;
+        const size_t np = ft.params.size();
+        const size_t nr = ft.results.size();
+        Value* args = reinterpret_cast<Value*>(new_fp);
+        Value* results = args + np;
+        if (static_cast<size_t>(st.slots_end - results) < nr) TRAP(TrapKind::call_stack_exhausted);
+        Value* const saved_top = st.top_used;
+        st.top_used = results + nr;
+        st.frame_top = frame_top;
+        HostCall call{*store, inst, callee->host_context};
+        const TrapKind t = callee->host(call, args, results);
+        st.top_used = saved_top;
+        st.frame_top = frame_base;
+        if (t != TrapKind::none) {
+            host_trap_function = callee;
+            TRAP(t);
+        }
+        if (nr) std::memmove(args, results, nr * sizeof(Value));
+        mem_size = *mem_size_ptr;
+        NEXT();
+    }
+
+L_ret:
+    if (frame_top == frame_base) return TrapKind::none;
+    --frame_top;
+    pc = frame_top->return_pc;
+    fp = frame_top->fp;
+    if (frame_top->function->instance != inst) {
+        cur = frame_top->function;
+        LOAD_CONTEXT();
+    } else {
+        cur = frame_top->function;
+        mem_size = *mem_size_ptr;
+    }
+    NEXT();
+
+trap_exit:
+    if (result) {
+        result->trap = trap;
+        result->backtrace.clear();
+        if (host_trap_function)
+            result->backtrace.push_back(TrapFrame{nullptr, host_trap_function->index});
+        result->backtrace.push_back(TrapFrame{cur->instance, cur->index});
+        for (CallFrame* f = frame_top; f != frame_base;) {
+            --f;
+            result->backtrace.push_back(TrapFrame{f->function->instance, f->function->index});
+        }
+    }
+    return trap;
+
+#undef LOAD_CONTEXT
+#undef NEXT
+#undef TRAP
+#undef O0
+#undef O1
+#undef O2
+#undef O3
+#undef O4
+}
+
+/// Keeps ExecutionStack::nesting balanced on every exit path.
+struct NestingGuard {
+    explicit NestingGuard(ExecutionStack& s) : stack(s) { ++stack.nesting; }
+    ~NestingGuard() { --stack.nesting; }
+    ExecutionStack& stack;
+};
+
+} // namespace
+
+const void* const* interpreter_handler_table() noexcept {
+    static const void* const* table = [] {
+        const void* const* t = nullptr;
+        run(nullptr, nullptr, nullptr, nullptr, &t);
+        return t;
+    }();
+    return table;
+}
+
+void execute(Store& store, FunctionInstance& function, Value* args_results, ExecResult& result) {
+    ExecutionStack& st = store.stack();
+    result.trap = TrapKind::none;
+    result.backtrace.clear();
+    auto fail = [&](TrapKind kind) {
+        result.trap = kind;
+        result.backtrace.push_back(TrapFrame{function.instance, function.index});
+    };
+    if (st.nesting >= st.max_nesting) return fail(TrapKind::call_stack_exhausted);
+    NestingGuard guard(st);
+
+    const size_t np = function.type->params.size();
+    const size_t nr = function.type->results.size();
+    Value* const base = st.top_used;
+    const size_t room = static_cast<size_t>(st.slots_end - base);
+    if (function.code == nullptr) {
+        if (room < np + nr) return fail(TrapKind::call_stack_exhausted);
+        std::memcpy(base, args_results, np * sizeof(Value));
+        st.top_used = base + np + nr;
+        HostCall call{store, nullptr, function.host_context};
+        const TrapKind t = function.host(call, base, base + np);
+        st.top_used = base;
+        if (t != TrapKind::none) return fail(t);
+        std::memcpy(args_results, base + np, nr * sizeof(Value));
+        return;
+    }
+    if (room < std::max<size_t>(function.code->frame_slots, np))
+        return fail(TrapKind::call_stack_exhausted);
+    std::memcpy(base, args_results, np * sizeof(Value));
+    CallFrame* const saved_frames = st.frame_top;
+    const TrapKind t = run(&store, &function, reinterpret_cast<uint8_t*>(base), &result, nullptr);
+    st.frame_top = saved_frames;
+    st.top_used = base;
+    if (t == TrapKind::none) std::memcpy(args_results, base, nr * sizeof(Value));
+}
+
+} // namespace wbpf::wasm

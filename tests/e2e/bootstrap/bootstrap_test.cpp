@@ -1,0 +1,308 @@
+// bootstrap end to end against the real kernel: build/examples/bootstrap.wasm under `wbpf run`,
+// and the same checks on its native libbpf twin (bench/events/bootstrap_native), which pins the
+// BPF object and the output format independently of the runtime.
+#include "bpf_listing.hpp"
+#include "child_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace wbpf::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::set<std::string> bootstrap_programs = {"handle_exec", "handle_exit"};
+
+struct Runner {
+    std::string name;
+    std::vector<std::string> command; // argv before bootstrap's own options
+};
+
+void PrintTo(const Runner& runner, std::ostream* out) {
+    *out << runner.name;
+}
+
+struct Line {
+    std::string event, comm, rest;
+    long pid = 0, ppid = 0;
+};
+
+std::vector<Line> parse_lines(const std::string& output) {
+    std::vector<Line> lines;
+    std::istringstream in(output);
+    std::string text;
+    while (std::getline(in, text)) {
+        std::istringstream fields(text);
+        std::string time;
+        Line line;
+        if (!(fields >> time >> line.event >> line.comm >> line.pid >> line.ppid)) continue;
+        std::getline(fields >> std::ws, line.rest);
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+const Line* find_line(const std::string& output, const std::string& event, pid_t pid) {
+    static std::vector<Line> lines; // keeps the returned pointer valid until the next call
+    lines = parse_lines(output);
+    for (const Line& line : lines)
+        if (line.event == event && line.pid == pid) return &line;
+    return nullptr;
+}
+
+bool has_line(const std::string& output, const std::string& event, pid_t pid) {
+    return find_line(output, event, pid) != nullptr;
+}
+
+/// Waits until none of `programs` (nor a link to them) is left in the kernel; the kernel frees
+/// programs asynchronously after the last reference goes.
+bool released(const std::set<uint32_t>& programs) {
+    for (int i = 0; i < 100; ++i) {
+        std::set<uint32_t> left;
+        for (uint32_t id : bpf_program_ids())
+            if (programs.count(id)) left.insert(id);
+        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
+        std::this_thread::sleep_for(30ms);
+    }
+    return false;
+}
+
+std::set<uint32_t> new_programs(const std::set<uint32_t>& before) {
+    std::set<uint32_t> result;
+    for (uint32_t id : bpf_program_ids(bootstrap_programs))
+        if (!before.count(id)) result.insert(id);
+    return result;
+}
+
+bool file_exists(const std::string& path) {
+    struct stat st;
+    return stat(path.c_str(), &st) == 0;
+}
+
+class BootstrapTest : public ::testing::TestWithParam<Runner> {
+protected:
+    void SetUp() override {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
+        for (const auto& path : {GetParam().command.front(), GetParam().command.back()})
+            ASSERT_TRUE(file_exists(path)) << path << " is not built";
+    }
+
+    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& options = {}) {
+        std::vector<std::string> argv = GetParam().command;
+        argv.insert(argv.end(), options.begin(), options.end());
+        auto child = std::make_unique<ChildProcess>(argv);
+        bool ready = child->wait_for_text("FILENAME/EXIT CODE\n", 20s);
+        EXPECT_TRUE(ready) << "no header; stderr: " << child->error_output();
+        return ready ? std::move(child) : nullptr;
+    }
+};
+
+TEST_P(BootstrapTest, ReportsExactPidPpidFileNameAndExitCode) {
+    auto bootstrap = start();
+    ASSERT_TRUE(bootstrap);
+    auto [sh, sh_status] = run_and_wait({"/bin/sh", "-c", "exit 3"});
+    auto [tru, tru_status] = run_and_wait({"/bin/true"});
+    ASSERT_EQ(WEXITSTATUS(sh_status), 3);
+    ASSERT_EQ(WEXITSTATUS(tru_status), 0);
+
+    bool seen = bootstrap->wait_for_output(
+        [&](const std::string& out) { return has_line(out, "EXIT", tru); }, 10s);
+    ASSERT_TRUE(seen) << bootstrap->output() << bootstrap->error_output();
+    const std::string out = bootstrap->output();
+    pid_t self = getpid();
+
+    const Line* line = find_line(out, "EXEC", sh);
+    ASSERT_TRUE(line) << out;
+    EXPECT_EQ(line->comm, "sh");
+    EXPECT_EQ(line->ppid, self);
+    EXPECT_EQ(line->rest, "/bin/sh");
+    line = find_line(out, "EXIT", sh);
+    ASSERT_TRUE(line) << out;
+    EXPECT_EQ(line->comm, "sh");
+    EXPECT_EQ(line->ppid, self);
+    EXPECT_EQ(line->rest.substr(0, 3), "[3]") << line->rest;
+    line = find_line(out, "EXEC", tru);
+    ASSERT_TRUE(line) << out;
+    EXPECT_EQ(line->comm, "true");
+    EXPECT_EQ(line->ppid, self);
+    EXPECT_EQ(line->rest, "/bin/true");
+    line = find_line(out, "EXIT", tru);
+    ASSERT_TRUE(line) << out;
+    EXPECT_EQ(line->rest.substr(0, 3), "[0]") << line->rest;
+
+    // The exact header and column layout of the issue.
+    EXPECT_EQ(out.substr(0, out.find('\n')),
+              "TIME     EVENT COMM             PID     PPID    FILENAME/EXIT CODE");
+    bootstrap->signal(SIGINT);
+    EXPECT_TRUE(bootstrap->wait(10s));
+}
+
+TEST_P(BootstrapTest, MinDurationHidesShortProcessesAndShowsLongOnes) {
+    auto bootstrap = start({"-d", "50"});
+    ASSERT_TRUE(bootstrap);
+    auto [quick, quick_status] = run_and_wait({"/bin/true"});
+    auto [slow, slow_status] = run_and_wait({"/bin/sleep", "0.2"});
+    ASSERT_EQ(quick_status, 0);
+    ASSERT_EQ(slow_status, 0);
+    bool seen = bootstrap->wait_for_output(
+        [&](const std::string& out) { return has_line(out, "EXIT", slow); }, 10s);
+    ASSERT_TRUE(seen) << bootstrap->output() << bootstrap->error_output();
+    const std::string out = bootstrap->output();
+    const Line* line = find_line(out, "EXIT", slow);
+    EXPECT_EQ(line->comm, "sleep");
+    EXPECT_EQ(line->ppid, getpid());
+    unsigned code = 99, ms = 0;
+    ASSERT_EQ(std::sscanf(line->rest.c_str(), "[%u] (%ums)", &code, &ms), 2) << line->rest;
+    EXPECT_EQ(code, 0u);
+    EXPECT_GE(ms, 150u);
+    EXPECT_FALSE(has_line(out, "EXIT", quick)) << out;
+    for (const Line& l : parse_lines(out))
+        EXPECT_NE(l.event, "EXEC") << "-d hides exec events";
+    bootstrap->signal(SIGINT);
+    EXPECT_TRUE(bootstrap->wait(10s));
+}
+
+TEST_P(BootstrapTest, SigintExitsZeroWithLastEventsAndReleasesEverything) {
+    auto before = bpf_program_ids(bootstrap_programs);
+    auto bootstrap = start();
+    ASSERT_TRUE(bootstrap);
+    auto loaded = new_programs(before);
+    ASSERT_EQ(loaded.size(), 2u) << "bootstrap's two programs are not loaded";
+    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 2u) << "bootstrap's two programs not attached";
+
+    auto [last, last_status] = run_and_wait({"/bin/sh", "-c", "exit 7"});
+    ASSERT_EQ(WEXITSTATUS(last_status), 7);
+    bootstrap->signal(SIGINT); // at once: the event may still be in the ring buffer
+    auto status = bootstrap->wait(10s);
+    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+        << "status " << *status << "; stderr: " << bootstrap->error_output();
+    const Line* line = find_line(bootstrap->output(), "EXIT", last);
+    ASSERT_TRUE(line) << "last event lost: " << bootstrap->output();
+    EXPECT_EQ(line->rest.substr(0, 3), "[7]");
+    EXPECT_TRUE(released(loaded)) << "programs or links left after SIGINT";
+}
+
+TEST_P(BootstrapTest, SigkillReleasesEverything) {
+    auto before = bpf_program_ids(bootstrap_programs);
+    auto bootstrap = start();
+    ASSERT_TRUE(bootstrap);
+    auto loaded = new_programs(before);
+    ASSERT_EQ(loaded.size(), 2u);
+    bootstrap->signal(SIGKILL);
+    auto status = bootstrap->wait(10s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
+    EXPECT_TRUE(released(loaded)) << "programs or links left after SIGKILL";
+}
+
+TEST_P(BootstrapTest, HelpAndBadOptions) {
+    std::vector<std::string> argv = GetParam().command;
+    argv.push_back("-h");
+    ChildProcess help(argv);
+    auto status = help.wait(20s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    EXPECT_NE(help.output().find("-d MS"), std::string::npos) << help.output();
+
+    argv.back() = "-d";
+    argv.push_back("soon");
+    ChildProcess bad(argv);
+    status = bad.wait(20s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
+    EXPECT_NE(bad.error_output().find("invalid duration"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Runners, BootstrapTest,
+    ::testing::Values(Runner{"wasm", {WBPF_BINARY, "run", WBPF_BOOTSTRAP_WASM}},
+                      Runner{"native", {WBPF_BOOTSTRAP_NATIVE}}),
+    [](const ::testing::TestParamInfo<Runner>& info) { return info.param.name; });
+
+// ---- wasm only ----
+
+class BootstrapWasmTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
+        ASSERT_TRUE(file_exists(WBPF_BINARY)) << WBPF_BINARY << " is not built";
+    }
+};
+
+TEST_F(BootstrapWasmTest, TrapReleasesEverything) {
+    auto before = bpf_program_ids(bootstrap_programs);
+    ChildProcess guest({WBPF_BINARY, "run", WBPF_BOOTSTRAP_TRAP_WASM});
+    ASSERT_TRUE(guest.wait_for_text("attached\n", 20s)) << guest.error_output();
+    auto loaded = new_programs(before);
+    ASSERT_EQ(loaded.size(), 2u);
+    guest.write_stdin("\n");
+    auto status = guest.wait(10s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << *status;
+    EXPECT_NE(guest.error_output().find("trap"), std::string::npos) << guest.error_output();
+    EXPECT_TRUE(released(loaded)) << "programs or links left after a trap";
+}
+
+TEST_F(BootstrapWasmTest, PrintsItsHeaderWithin100ms) {
+    std::chrono::milliseconds best = 1h;
+    for (int i = 0; i < 3; ++i) {
+        auto started = std::chrono::steady_clock::now();
+        ChildProcess bootstrap({WBPF_BINARY, "run", WBPF_BOOTSTRAP_WASM});
+        ASSERT_TRUE(bootstrap.wait_for_text("FILENAME/EXIT CODE\n", 20s))
+            << bootstrap.error_output();
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        best = std::min(best, took);
+        std::printf("bootstrap.wasm: header after %lld ms\n", static_cast<long long>(took.count()));
+        bootstrap.signal(SIGINT);
+        EXPECT_TRUE(bootstrap.wait(10s));
+    }
+    EXPECT_LE(best.count(), 100) << "best of 3 runs";
+}
+
+// Size and contents of the shipped module: no root needed.
+TEST(BootstrapWasmFile, AtMost100KBWithoutDebugSections) {
+    std::ifstream in(WBPF_BOOTSTRAP_WASM, std::ios::binary);
+    ASSERT_TRUE(in) << WBPF_BOOTSTRAP_WASM;
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::printf("bootstrap.wasm: %zu bytes\n", bytes.size());
+    EXPECT_LE(bytes.size(), 100u * 1024u);
+    ASSERT_GE(bytes.size(), 8u);
+    ASSERT_EQ(bytes.substr(0, 4), std::string("\0asm", 4));
+    size_t pos = 8;
+    auto leb = [&](size_t& at) {
+        uint64_t value = 0;
+        for (int shift = 0; at < bytes.size() && shift < 35; shift += 7) {
+            auto byte = static_cast<uint8_t>(bytes[at++]);
+            value |= uint64_t{byte & 0x7fu} << shift;
+            if (!(byte & 0x80)) break;
+        }
+        return value;
+    };
+    while (pos < bytes.size()) {
+        auto id = static_cast<uint8_t>(bytes[pos++]);
+        uint64_t size = leb(pos);
+        ASSERT_LE(size, bytes.size() - pos);
+        if (id == 0) {
+            size_t at = pos;
+            uint64_t name_size = leb(at);
+            std::string name = bytes.substr(at, name_size);
+            EXPECT_NE(name.rfind(".debug", 0), 0u) << "debug section " << name << " shipped";
+        }
+        pos += size;
+    }
+}
+
+} // namespace
+} // namespace wbpf::e2e

@@ -1,0 +1,164 @@
+// libFuzzer target: arbitrary bytes through the whole engine.
+//
+// Each input is decoded, validated and compiled (parse_module); a module that loads is
+// instantiated against stub imports of exactly the requested types and every exported
+// function is called with zero-valued arguments. Load and link errors (wasm::Error) and traps
+// are expected outcomes; anything else (a crash, a sanitizer report, an escaping exception, a
+// hang past libFuzzer's -timeout) is a bug.
+//
+// Execution is bounded by a watchdog thread that calls Store::request_interrupt() once the
+// current call has run for `call_budget` (or the input for `input_budget`). Arming it is a
+// mutex-protected store of a pointer and a deadline: no syscall, no thread per input.
+
+#include "wasm/wasm.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace wbpf::wasm;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr auto call_budget = 25ms;
+constexpr auto input_budget = 100ms;
+constexpr auto watchdog_period = 2ms;
+/// Exported functions called per input, so one input cannot cost more than the budgets.
+constexpr size_t max_calls_per_input = 32;
+
+/// Small limits: the fuzzer looks for bugs, not for the host's memory limit.
+StoreOptions fuzz_store_options() {
+    StoreOptions options;
+    options.max_call_depth = 2000;
+    options.value_stack_slots = 1u << 20; // 8 MiB
+    options.max_host_nesting = 20;
+    options.max_memory_pages = 1024; // 64 MiB
+    options.max_table_elements = 10000;
+    return options;
+}
+
+/// Interrupts the armed store when its deadline passes. Lives for the whole process.
+class Watchdog {
+public:
+    Watchdog() : thread_([this] { watch(); }) { thread_.detach(); }
+
+    void arm(Store& store, Clock::time_point deadline) {
+        store.clear_interrupt();
+        std::lock_guard lock(mutex_);
+        store_ = &store;
+        deadline_ = deadline;
+    }
+    /// After this returns the watchdog never touches the store again.
+    void disarm() {
+        std::lock_guard lock(mutex_);
+        store_ = nullptr;
+    }
+
+private:
+    [[noreturn]] void watch() {
+        for (;;) {
+            std::this_thread::sleep_for(watchdog_period);
+            std::lock_guard lock(mutex_);
+            if (store_ && Clock::now() >= deadline_) store_->request_interrupt();
+        }
+    }
+
+    std::mutex mutex_;
+    Store* store_ = nullptr;
+    Clock::time_point deadline_;
+    std::thread thread_;
+};
+
+Watchdog& watchdog() {
+    // Never destroyed: the detached thread may outlive static destruction at exit().
+    static Watchdog* instance = new Watchdog;
+    return *instance;
+}
+
+/// Disarms the watchdog on every exit path, before the Store goes away.
+struct ArmedScope {
+    ~ArmedScope() { watchdog().disarm(); }
+};
+
+TrapKind return_zeros(HostCall& call, const Value*, Value* results) {
+    const FuncType& type = *static_cast<const FuncType*>(call.context);
+    std::fill_n(results, type.results.size(), Value{});
+    return TrapKind::none;
+}
+
+/// Offers an entity of exactly the requested type for every import. Throws wasm::Error when
+/// the store's limits refuse one (e.g. an imported memory larger than max_memory_pages).
+Imports stub_imports(Store& store, const Module& module) {
+    Imports imports;
+    for (const Import& import : module.imports) {
+        Extern entity;
+        switch (import.kind) {
+        case ExternKind::function: {
+            const FuncType& type = module.types[import.function_type];
+            // The context is the module's own FuncType, which outlives the store.
+            entity = Extern::of(
+                store.add_host_function(type, return_zeros, const_cast<FuncType*>(&type)));
+            break;
+        }
+        case ExternKind::table: entity = Extern::of(store.add_table(import.table)); break;
+        case ExternKind::memory: entity = Extern::of(store.add_memory(import.memory)); break;
+        case ExternKind::global:
+            entity = Extern::of(store.add_global(import.global, Value{}));
+            break;
+        }
+        imports.add(import.module, import.name, entity);
+    }
+    return imports;
+}
+
+void run_module(const std::shared_ptr<const Module>& module) {
+    Store store(fuzz_store_options());
+    const Clock::time_point input_deadline = Clock::now() + input_budget;
+    auto deadline = [&] { return std::min(Clock::now() + call_budget, input_deadline); };
+
+    ArmedScope armed;
+    Instance* instance = nullptr;
+    try {
+        Imports imports = stub_imports(store, *module);
+        watchdog().arm(store, deadline()); // the start function runs inside instantiate
+        instance = &store.instantiate(module, imports);
+    } catch (const Error&) {
+        return;
+    }
+
+    std::vector<Value> args, results;
+    size_t calls = 0;
+    for (const Export& e : module->exports) {
+        if (e.kind != ExternKind::function) continue;
+        if (calls++ == max_calls_per_input) break;
+        FunctionInstance& function = *instance->functions[e.index];
+        args.assign(function.type->params.size(), Value{});
+        watchdog().arm(store, deadline());
+        ExecResult result = store.call(function, args, results);
+        if (result.ok() && results.size() != function.type->results.size()) __builtin_trap();
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    watchdog();
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    std::shared_ptr<const Module> module;
+    try {
+        module = parse_module(std::span<const uint8_t>(data, size));
+    } catch (const Error&) {
+        return 0;
+    }
+    run_module(module);
+    return 0;
+}
