@@ -4,10 +4,14 @@
 #   make / make build   configure (Ninja, Release) and build everything in build/
 #   make test           build, then run every test with ctest (unit, spec, ...)
 #   make spec           build the spec runner and run the WebAssembly core spec suite
+#                       (SPEC_ARGS="--verbose i32 call" narrows it down)
 #   make sanitize       build with ASan+UBSan (clang-19) in build-asan/ and run every test
 #   make format         clang-format -i every project C/C++ file
 #   make format-check   fail if any project C/C++ file is not formatted
 #   make clean          remove the build directories
+#
+# CMAKE_FLAGS (e.g. CMAKE_FLAGS=-DWBPF_SPEC_DIR=/x) applies when a build directory is first
+# configured; `make clean` (or cmake -B build ...) to change it later.
 #
 # To add a target: give it `build` (or `deps`) as a prerequisite, list it in .PHONY and in the
 # comment above.
@@ -21,6 +25,7 @@ JOBS           ?= $(shell nproc)
 SPEC_DIR       ?= $(abspath ../shared/spec/core)
 CLANG_FORMAT   ?= clang-format
 CMAKE_FLAGS    ?=
+SPEC_ARGS      ?=
 
 # Project C/C++ sources: every C/C++ file outside build trees, minus generated headers.
 FORMAT_EXCLUDE ?= %/vmlinux.h
@@ -51,7 +56,7 @@ test: build
 
 spec: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target wbpf_spec_runner
-	$(BUILD_DIR)/tests/spec/wbpf_spec_runner $(SPEC_DIR)
+	$(BUILD_DIR)/tests/spec/wbpf_spec_runner $(SPEC_DIR) $(SPEC_ARGS)
 
 $(ASAN_BUILD_DIR)/build.ninja: | deps
 	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -32,7 +32,8 @@ static inline uint64_t bench_next_random(uint64_t* state) {
 /* FNV-1a over a byte range, folded into a running hash. */
 static inline uint64_t bench_fnv1a(uint64_t hash, const void* data, size_t size) {
     const unsigned char* bytes = (const unsigned char*)data;
-    for (size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 0x100000001b3ull;
+    for (size_t i = 0; i < size; ++i)
+        hash = (hash ^ bytes[i]) * 0x100000001b3ull;
     return hash;
 }
 

@@ -6,7 +6,9 @@
 
 #define BUFFER_SIZE 4096
 
-static inline uint32_t rotl32(uint32_t x, int bits) { return (x << bits) | (x >> (32 - bits)); }
+static inline uint32_t rotl32(uint32_t x, int bits) {
+    return (x << bits) | (x >> (32 - bits));
+}
 
 #define QUARTER_ROUND(a, b, c, d)                                                                  \
     do {                                                                                           \
@@ -34,7 +36,8 @@ static void chacha20_block(const uint32_t input[16], uint32_t output[16]) {
         QUARTER_ROUND(x[2], x[7], x[8], x[13]);
         QUARTER_ROUND(x[3], x[4], x[9], x[14]);
     }
-    for (int i = 0; i < 16; ++i) output[i] = x[i] + input[i];
+    for (int i = 0; i < 16; ++i)
+        output[i] = x[i] + input[i];
 }
 
 /* XORs the keystream into buffer; the block counter (state[12]) advances per 64 bytes. */
@@ -43,7 +46,8 @@ static void chacha20_xor(uint32_t state[16], uint32_t* buffer, size_t words) {
     for (size_t i = 0; i < words; i += 16) {
         chacha20_block(state, keystream);
         ++state[12];
-        for (size_t j = 0; j < 16 && i + j < words; ++j) buffer[i + j] ^= keystream[j];
+        for (size_t j = 0; j < 16 && i + j < words; ++j)
+            buffer[i + j] ^= keystream[j];
     }
 }
 
@@ -52,12 +56,15 @@ int main(int argc, char** argv) {
     /* "expand 32-byte k", then key, counter and nonce from the generator. */
     uint32_t state[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
     uint64_t seed = 1;
-    for (int i = 4; i < 16; ++i) state[i] = (uint32_t)bench_next_random(&seed);
+    for (int i = 4; i < 16; ++i)
+        state[i] = (uint32_t)bench_next_random(&seed);
     state[12] = 0;
 
     static uint32_t buffer[BUFFER_SIZE / 4];
-    for (size_t i = 0; i < BUFFER_SIZE / 4; ++i) buffer[i] = (uint32_t)i * 0x01000193u;
-    for (long pass = 0; pass < passes; ++pass) chacha20_xor(state, buffer, BUFFER_SIZE / 4);
+    for (size_t i = 0; i < BUFFER_SIZE / 4; ++i)
+        buffer[i] = (uint32_t)i * 0x01000193u;
+    for (long pass = 0; pass < passes; ++pass)
+        chacha20_xor(state, buffer, BUFFER_SIZE / 4);
 
     uint64_t hash = bench_fnv1a(BENCH_FNV1A_SEED, buffer, sizeof buffer);
     printf("chacha20: %ld x %d bytes, fnv1a %016llx\n", passes, BUFFER_SIZE,

@@ -9,14 +9,16 @@ static uint32_t crc_table[256];
 static void build_crc_table(void) {
     for (uint32_t byte = 0; byte < 256; ++byte) {
         uint32_t crc = byte;
-        for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+        for (int bit = 0; bit < 8; ++bit)
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
         crc_table[byte] = crc;
     }
 }
 
 static uint32_t crc32_update(uint32_t crc, const unsigned char* data, size_t size) {
     crc = ~crc;
-    for (size_t i = 0; i < size; ++i) crc = (crc >> 8) ^ crc_table[(crc ^ data[i]) & 0xff];
+    for (size_t i = 0; i < size; ++i)
+        crc = (crc >> 8) ^ crc_table[(crc ^ data[i]) & 0xff];
     return ~crc;
 }
 
@@ -27,7 +29,8 @@ int main(int argc, char** argv) {
     uint64_t seed = 7;
     for (size_t i = 0; i < BUFFER_SIZE; i += 8) {
         uint64_t word = bench_next_random(&seed);
-        for (int j = 0; j < 8; ++j) buffer[i + j] = (unsigned char)(word >> (8 * j));
+        for (int j = 0; j < 8; ++j)
+            buffer[i + j] = (unsigned char)(word >> (8 * j));
     }
     uint32_t crc = 0;
     for (long pass = 0; pass < passes; ++pass) {

@@ -16,12 +16,13 @@ struct event {
     char filename[128];
 };
 
-static const char* const commands[] = {"bash", "sshd", "systemd-journal", "cron", "python3",
-                                       "containerd-shim", "nginx", "kworker/u4:2"};
+static const char* const commands[] = {"bash",  "sshd",        "systemd-journal",
+                                       "cron",  "python3",     "containerd-shim",
+                                       "nginx", "kworker/u4:2"};
 static const char* const directories[] = {"/usr/bin", "/usr/lib/x86_64-linux-gnu", "/etc",
                                           "/var/log/nginx", "/home/user/src/project"};
-static const char* const basenames[] = {"ls", "libc.so.6", "passwd", "access.log", "main.c",
-                                        "ld-linux-x86-64.so.2"};
+static const char* const basenames[] = {"ls",         "libc.so.6", "passwd",
+                                        "access.log", "main.c",    "ld-linux-x86-64.so.2"};
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -48,12 +49,11 @@ static size_t format_event(const struct event* event, char* buffer, size_t capac
     if (event->exit_event) {
         length = snprintf(buffer, capacity, "%02u:%02u:%02u %-5s %-16s %-7u %-7u [%d] (%llums)\n",
                           hour, minute, second, "EXIT", event->comm, event->pid, event->ppid,
-                          event->exit_code,
-                          (unsigned long long)(event->duration_ns / 1000000ull));
+                          event->exit_code, (unsigned long long)(event->duration_ns / 1000000ull));
     } else {
-        length = snprintf(buffer, capacity, "%02u:%02u:%02u %-5s %-16s %-7u %-7u %s\n", hour,
-                          minute, second, "EXEC", event->comm, event->pid, event->ppid,
-                          event->filename);
+        length =
+            snprintf(buffer, capacity, "%02u:%02u:%02u %-5s %-16s %-7u %-7u %s\n", hour, minute,
+                     second, "EXEC", event->comm, event->pid, event->ppid, event->filename);
     }
     size_t used = (size_t)length;
     length = snprintf(buffer + used, capacity - used,
@@ -68,8 +68,7 @@ static size_t format_event(const struct event* event, char* buffer, size_t capac
                       "{\"timestamp\":%llu,\"pid\":%u,\"comm\":\"%s\",\"filename\":\"%s\","
                       "\"exit_code\":%d,\"duration_ns\":%llu}\n",
                       (unsigned long long)event->timestamp_ns, event->pid, event->comm,
-                      event->filename, event->exit_code,
-                      (unsigned long long)event->duration_ns);
+                      event->filename, event->exit_code, (unsigned long long)event->duration_ns);
     return used + (size_t)length;
 }
 

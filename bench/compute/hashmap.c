@@ -62,7 +62,9 @@ static int map_remove(uint64_t key) {
     return 1;
 }
 
-static uint64_t make_key(uint64_t* seed) { return bench_next_random(seed) | 1; }
+static uint64_t make_key(uint64_t* seed) {
+    return bench_next_random(seed) | 1;
+}
 
 int main(int argc, char** argv) {
     long rounds = bench_size(argc, argv, 60);
@@ -70,7 +72,8 @@ int main(int argc, char** argv) {
     uint64_t hits = 0, removed = 0;
     for (long round = 0; round < rounds; ++round) {
         uint64_t batch_seed = insert_seed;
-        for (uint32_t i = 0; i < BATCH; ++i) map_put(make_key(&insert_seed), round * BATCH + i);
+        for (uint32_t i = 0; i < BATCH; ++i)
+            map_put(make_key(&insert_seed), round * BATCH + i);
 
         uint64_t lookup_seed = batch_seed, miss_seed = ~batch_seed;
         for (uint32_t i = 0; i < BATCH; ++i) {

@@ -4,9 +4,10 @@
  *
  * Runs COMMAND WARMUP times unmeasured, then RUNS times measured; each run's stdout goes to FILE
  * (truncated per run, so FILE holds the last run's output) or to /dev/null, stderr is inherited.
- * Prints one line: "MEDIAN_SECONDS MIN_SECONDS PEAK_RSS_KIB", the wall time from fork to reaped
- * exit and the largest ru_maxrss over the measured runs. Exits 1 if any run fails (non-zero exit
- * status or signal), 2 on a usage error.
+ * Prints one line: "MEDIAN_SECONDS MIN_SECONDS PEAK_RSS_KIB MEDIAN_CPU_SECONDS": the median and
+ * the minimum wall time from fork to reaped exit, the largest ru_maxrss over the measured runs,
+ * and the median CPU time (user + system), which a busy machine distorts much less than wall
+ * time. Exits 1 if any run fails (non-zero exit status or signal), 2 on a usage error.
  *
  * Why our own helper rather than /usr/bin/time: it is not always installed, and one tool gives
  * both numbers from the same runs. fork (not vfork/posix_spawn) keeps the helper's own pages
@@ -23,6 +24,7 @@
 
 struct run_result {
     double seconds;
+    double cpu_seconds;
     long peak_rss_kib;
 };
 
@@ -72,6 +74,8 @@ static int run_once(char** argv, const char* output_path, struct run_result* res
         }
     }
     result->seconds = now_seconds() - start;
+    result->cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                          (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
     result->peak_rss_kib = usage.ru_maxrss; /* Linux reports kibibytes */
     if (WIFSIGNALED(status)) {
         fprintf(stderr, "bench-measure: %s: killed by signal %d\n", argv[0], WTERMSIG(status));
@@ -87,6 +91,12 @@ static int run_once(char** argv, const char* output_path, struct run_result* res
 static int compare_doubles(const void* a, const void* b) {
     double x = *(const double*)a, y = *(const double*)b;
     return (x > y) - (x < y);
+}
+
+/* Sorts values in place and returns their median. */
+static double median(double* values, long count) {
+    qsort(values, (size_t)count, sizeof *values, compare_doubles);
+    return count % 2 ? values[count / 2] : (values[count / 2 - 1] + values[count / 2]) / 2;
 }
 
 int main(int argc, char** argv) {
@@ -105,7 +115,8 @@ int main(int argc, char** argv) {
     char** command = argv + optind;
 
     double* seconds = calloc((size_t)runs, sizeof *seconds);
-    if (!seconds) {
+    double* cpu_seconds = calloc((size_t)runs, sizeof *cpu_seconds);
+    if (!seconds || !cpu_seconds) {
         perror("bench-measure");
         return 1;
     }
@@ -116,11 +127,12 @@ int main(int argc, char** argv) {
     for (long i = 0; i < runs; ++i) {
         if (run_once(command, output_path, &result) != 0) return 1;
         seconds[i] = result.seconds;
+        cpu_seconds[i] = result.cpu_seconds;
         if (result.peak_rss_kib > peak_rss_kib) peak_rss_kib = result.peak_rss_kib;
     }
-    qsort(seconds, (size_t)runs, sizeof *seconds, compare_doubles);
-    double median = runs % 2 ? seconds[runs / 2] : (seconds[runs / 2 - 1] + seconds[runs / 2]) / 2;
-    printf("%.6f %.6f %ld\n", median, seconds[0], peak_rss_kib);
+    double wall_median = median(seconds, runs), cpu_median = median(cpu_seconds, runs);
+    printf("%.6f %.6f %ld %.6f\n", wall_median, seconds[0], peak_rss_kib, cpu_median);
     free(seconds);
+    free(cpu_seconds);
     return 0;
 }

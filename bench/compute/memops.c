@@ -22,7 +22,8 @@ static size_t block_size(uint64_t random) {
 
 int main(int argc, char** argv) {
     long operations = bench_size(argc, argv, 2400000);
-    for (size_t i = 0; i < sizeof arena; ++i) arena[i] = (unsigned char)(i * 131u);
+    for (size_t i = 0; i < sizeof arena; ++i)
+        arena[i] = (unsigned char)(i * 131u);
     uint64_t seed = 11, hash = BENCH_FNV1A_SEED;
     for (long op = 0; op < operations; ++op) {
         uint64_t random = bench_next_random(&seed);

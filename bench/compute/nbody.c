@@ -55,7 +55,7 @@ static double energy(const struct body* bodies, int count) {
 }
 
 int main(int argc, char** argv) {
-    long steps = bench_size(argc, argv, 500000);
+    long steps = bench_size(argc, argv, 700000);
     struct body bodies[BODY_COUNT];
     uint64_t seed = 42;
     for (int i = 0; i < BODY_COUNT; ++i) {
@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
     }
     printf("nbody: %d bodies, %ld steps\n", BODY_COUNT, steps);
     printf("energy before %.12f\n", energy(bodies, BODY_COUNT));
-    for (long step = 0; step < steps; ++step) advance(bodies, BODY_COUNT, TIME_STEP);
+    for (long step = 0; step < steps; ++step)
+        advance(bodies, BODY_COUNT, TIME_STEP);
     printf("energy after  %.12f\n", energy(bodies, BODY_COUNT));
     return 0;
 }

@@ -31,8 +31,7 @@ std::optional<uint64_t> parse_number(std::string_view text) {
 bool is_valid_interface_name(std::string_view name) {
     if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
     for (char c : name)
-        if (c == '/' || c == ':' || c == '\0' || c == ' ' || c == '\t' || c == '\n')
-            return false;
+        if (c == '/' || c == ':' || c == '\0' || c == ' ' || c == '\t' || c == '\n') return false;
     return true;
 }
 
@@ -42,8 +41,10 @@ std::optional<TcTarget> parse_tc_target(std::string_view text) {
     std::string_view name = text.substr(0, colon);
     if (colon != std::string_view::npos) {
         std::string_view direction = text.substr(colon + 1);
-        if (direction == "egress") target.egress = true;
-        else if (direction != "ingress") return std::nullopt;
+        if (direction == "egress")
+            target.egress = true;
+        else if (direction != "ingress")
+            return std::nullopt;
     }
     if (!is_valid_interface_name(name)) return std::nullopt;
     target.interface = name;

@@ -72,7 +72,9 @@ private:
     bool created_hook_;
 };
 
-AttachResult failure(int error) { return {error < 0 ? error : -EINVAL, nullptr}; }
+AttachResult failure(int error) {
+    return {error < 0 ? error : -EINVAL, nullptr};
+}
 
 AttachResult from_link(bpf_link* link) {
     if (!link) return failure(errno ? -errno : -EINVAL);
@@ -126,10 +128,9 @@ AttachResult attach_tc(bpf_program* prog, std::string_view text) {
     int prog_fd = bpf_program__fd(prog);
 
     // tcx links (Linux 6.6+) go away with their fd, even if wbpf is killed.
-    int link = bpf_link_create(prog_fd, index,
-                               static_cast<bpf_attach_type>(target->egress ? tcx_egress
-                                                                           : tcx_ingress),
-                               nullptr);
+    int link = bpf_link_create(
+        prog_fd, index, static_cast<bpf_attach_type>(target->egress ? tcx_egress : tcx_ingress),
+        nullptr);
     if (link >= 0) return {0, std::make_unique<FdAttachment>(link)};
 
     bpf_tc_hook hook{};
@@ -216,7 +217,7 @@ AttachResult attach_program(bpf_program* prog, std::optional<std::string_view> t
 
     errno = 0;
     AttachResult result = target && !target->empty() ? attach_to_target(prog, *target, section)
-                                                      : from_link(bpf_program__attach(prog));
+                                                     : from_link(bpf_program__attach(prog));
     if (result.error != 0 && verbose)
         std::fprintf(stderr, "wbpf: cannot attach program '%s'%s%.*s: %s\n", name,
                      target && !target->empty() ? " to " : "",

@@ -91,8 +91,8 @@ int BpfRuntime::attach(uint64_t handle, std::string_view program,
     LoadedObject* object = find(handle);
     if (!object) return -EINVAL;
     if (program.empty()) return -ENOENT;
-    bpf_program* prog = bpf_object__find_program_by_name(object->object(),
-                                                         std::string(program).c_str());
+    bpf_program* prog =
+        bpf_object__find_program_by_name(object->object(), std::string(program).c_str());
     if (!prog) return -ENOENT;
     AttachResult result = attach_program(prog, target, options_.verbose);
     if (result.error != 0) return result.error;
@@ -131,8 +131,8 @@ int BpfRuntime::poll_buffer(wasm::Store& store, uint64_t handle, int fd,
         bpf_map* map = object->map_with_fd(fd);
         if (!map) return -EBADF;
         int error = 0;
-        auto created = EventBuffer::create(
-            map, options_.shutdown ? options_.shutdown->fd() : -1, error);
+        auto created =
+            EventBuffer::create(map, options_.shutdown ? options_.shutdown->fd() : -1, error);
         if (!created) return error;
         events = &object->add_buffer(fd, std::move(created));
     }

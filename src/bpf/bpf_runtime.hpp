@@ -43,11 +43,11 @@ struct BpfOptions {
 
 /// A map fd the guest owns, with what map_operate needs to bounds-check its arguments.
 struct OwnedMap {
-    uint64_t handle = 0;      ///< the object it belongs to
-    uint32_t type = 0;        ///< enum bpf_map_type
-    uint32_t key_size = 0;    ///< bytes the kernel reads from the key pointer
-    uint32_t value_size = 0;  ///< bytes the kernel reads/writes at the value pointer (per-CPU:
-                              ///< round_up(value_size, 8) * possible CPUs)
+    uint64_t handle = 0;     ///< the object it belongs to
+    uint32_t type = 0;       ///< enum bpf_map_type
+    uint32_t key_size = 0;   ///< bytes the kernel reads from the key pointer
+    uint32_t value_size = 0; ///< bytes the kernel reads/writes at the value pointer (per-CPU:
+                             ///< round_up(value_size, 8) * possible CPUs)
 };
 
 class BpfRuntime {
@@ -94,7 +94,7 @@ private:
     uint64_t next_handle_ = 1;
     std::unordered_map<int, OwnedMap> map_fds_;
     std::unordered_map<int, uint64_t> program_fds_; ///< program fd -> object handle
-    std::vector<wasm::Value> callback_results_; ///< reused by every callback call
+    std::vector<wasm::Value> callback_results_;     ///< reused by every callback call
 };
 
 } // namespace wbpf::bpf

@@ -32,8 +32,7 @@ struct RawSample {
 
 } // namespace
 
-std::unique_ptr<EventBuffer> EventBuffer::create(const bpf_map* map, int shutdown_fd,
-                                                 int& error) {
+std::unique_ptr<EventBuffer> EventBuffer::create(const bpf_map* map, int shutdown_fd, int& error) {
     bpf_map_type type = bpf_map__type(map);
     if (type != BPF_MAP_TYPE_RINGBUF && type != BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
         error = -EINVAL;
@@ -94,8 +93,11 @@ EventBuffer::~EventBuffer() {
 int EventBuffer::poll(GuestCallback& callback, int timeout_ms,
                       const wasi::ShutdownToken* shutdown) {
     auto shutdown_requested = [shutdown] { return shutdown && shutdown->requested(); };
-    if (shutdown_requested()) return -EINTR;
+    // After shutdown, one last poll drains what the kernel already queued (so the guest prints
+    // its last events); every later poll says -EINTR so the guest leaves its loop.
+    if (drained_for_shutdown_) return -EINTR;
     current_ = &callback;
+    auto nothing_yet = [&callback] { return callback.delivered() == 0 && !callback.stopped(); };
     int result = 0;
     if (pending_) {
         // The last poll stopped early. Perf buffers signal readiness once per wakeup, so what
@@ -103,32 +105,32 @@ int EventBuffer::poll(GuestCallback& callback, int timeout_ms,
         pending_ = false;
         result = consume_all();
     }
-    if (timeout_ms == 0) {
-        if (result >= 0 && callback.delivered() == 0 && !callback.stopped())
+    if (result >= 0 && nothing_yet()) {
+        if (timeout_ms == 0 || shutdown_requested()) {
             result = consume_all();
-    } else if (result >= 0 && callback.delivered() == 0 && !callback.stopped()) {
-        epoll_event events[16];
-        int ready = epoll_wait(epoll_fd_, events, 16, timeout_ms < 0 ? -1 : timeout_ms);
-        if (ready < 0) {
-            result = errno == EINTR ? 0 : -errno;
         } else {
-            result = consume_ready(events, ready);
+            epoll_event events[16];
+            int ready = epoll_wait(epoll_fd_, events, 16, timeout_ms < 0 ? -1 : timeout_ms);
+            if (ready < 0)
+                result = errno == EINTR ? 0 : -errno;
+            else
+                result = consume_ready(events, ready);
+            if (result >= 0 && nothing_yet() && shutdown_requested()) result = consume_all();
         }
-        if (shutdown_requested() && result >= 0 && !callback.stopped()) result = -EINTR;
     }
     pending_ = callback.stopped();
     current_ = nullptr;
+    if (shutdown_requested()) drained_for_shutdown_ = true;
     if (callback.stopped()) return callback.stop_value() != 0 ? callback.stop_value() : 0;
-    return result < 0 ? result : callback.delivered();
+    if (result < 0) return result;
+    if (callback.delivered() == 0 && drained_for_shutdown_) return -EINTR;
+    return callback.delivered();
 }
 
 int EventBuffer::consume_ready(const epoll_event* events, int count) {
-    for (int i = 0; i < count; ++i) {
-        uint64_t tag = events[i].data.u64;
-        if (tag == shutdown_tag) return -EINTR;
-    }
     if (ring_) return consume_all();
     for (int i = 0; i < count && !current_->stopped(); ++i) {
+        if (events[i].data.u64 == shutdown_tag) continue; // the caller checks the token
         int error = consume_perf_buffer(events[i].data.u64);
         if (error < 0) return error;
     }
@@ -158,8 +160,7 @@ int EventBuffer::on_ring_record(void* self, void* data, size_t size) {
     return buffer->current_->deliver(data, size) ? 0 : -1;
 }
 
-bpf_perf_event_ret EventBuffer::on_perf_event(void* self, int /*cpu*/,
-                                              perf_event_header* header) {
+bpf_perf_event_ret EventBuffer::on_perf_event(void* self, int /*cpu*/, perf_event_header* header) {
     auto* buffer = static_cast<EventBuffer*>(self);
     if (header->type != PERF_RECORD_SAMPLE) return LIBBPF_PERF_EVENT_CONT; // e.g. lost records
     const auto* sample = reinterpret_cast<const RawSample*>(header);

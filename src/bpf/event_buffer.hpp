@@ -45,6 +45,7 @@ private:
     perf_buffer* perf_ = nullptr;
     GuestCallback* current_ = nullptr; ///< the poll in progress, for the libbpf callbacks
     bool pending_ = false;             ///< the last poll stopped early: records may be left
+    bool drained_for_shutdown_ = false; ///< the post-shutdown drain happened: polls say -EINTR
 
     static int on_ring_record(void* self, void* data, size_t size);
     static bpf_perf_event_ret on_perf_event(void* self, int cpu, perf_event_header* header);

@@ -16,7 +16,9 @@ using wasm::Value;
 constexpr uint64_t max_name_length = 255;    // program and map names
 constexpr uint64_t max_target_length = 4095; // PATH_MAX - 1
 
-BpfRuntime& runtime_of(HostCall& call) { return *static_cast<BpfRuntime*>(call.context); }
+BpfRuntime& runtime_of(HostCall& call) {
+    return *static_cast<BpfRuntime*>(call.context);
+}
 
 /// The type a buffer callback must have: (ctx, data, size) -> status.
 bool is_callback_type(const wasm::FuncType& type) {
@@ -25,7 +27,9 @@ bool is_callback_type(const wasm::FuncType& type) {
     return type == expected;
 }
 
-int32_t as_i32(const Value& value) { return static_cast<int32_t>(value.i32); }
+int32_t as_i32(const Value& value) {
+    return static_cast<int32_t>(value.i32);
+}
 
 TrapKind load_object(HostCall& call, const Value* args, Value* results) {
     results[0] = Value(uint64_t{0});
@@ -79,8 +83,8 @@ TrapKind map_operate(HostCall& call, const Value* args, Value* results) {
         results[0] = Value(int32_t{-EFAULT});
         return TrapKind::none;
     }
-    MapOperation op{as_i32(args[0]), args[1].i32, args[2].i32, args[3].i32, args[4].i32,
-                    args[5].i64};
+    MapOperation op{as_i32(args[0]), args[1].i32, args[2].i32,
+                    args[3].i32,     args[4].i32, args[5].i64};
     results[0] = Value(operate_on_map(runtime_of(call), *memory, op));
     return TrapKind::none;
 }
@@ -107,7 +111,7 @@ TrapKind poll_with(HostCall& call, wasm::FunctionInstance* callback, uint64_t ha
     }
     TrapKind trap = TrapKind::none;
     results[0] = Value(runtime_of(call).poll_buffer(call.store, handle, fd, *callback, context,
-                                                  *buffer, data, timeout_ms, trap));
+                                                    *buffer, data, timeout_ms, trap));
     return trap;
 }
 
@@ -152,10 +156,7 @@ void add_host_module(wasm::Store& store, wasm::Imports& imports, BpfRuntime& run
          {{i64, i32, i32, i32, i32, i32, i32}, {i32}},
          buffer_poll},
         {module_name, "wasm_bpf_map_fd_by_name", {{i64, i32}, {i32}}, map_fd_by_name},
-        {module_name,
-         "wasm_bpf_map_operate",
-         {{i32, i32, i32, i32, i32, i64}, {i32}},
-         map_operate},
+        {module_name, "wasm_bpf_map_operate", {{i32, i32, i32, i32, i32, i64}, {i32}}, map_operate},
         {module_name, "wasm_close_bpf_object", {{i64}, {i32}}, close_object},
         {tinygo_module_name,
          "wasm_bpf_buffer_poll",

@@ -17,8 +17,8 @@ std::string missing_program_feature(const bpf_program* prog);
 bool kprobes_available();
 
 /// Section-name families that decide how a BPF_PROG_TYPE_KPROBE program attaches.
-bool is_kprobe_section(std::string_view section);  ///< kprobe, kretprobe, ksyscall, ...
-bool is_uprobe_section(std::string_view section);  ///< uprobe, uretprobe (and .s/.multi)
+bool is_kprobe_section(std::string_view section); ///< kprobe, kretprobe, ksyscall, ...
+bool is_uprobe_section(std::string_view section); ///< uprobe, uretprobe (and .s/.multi)
 bool is_uretprobe_section(std::string_view section);
 
 } // namespace wbpf::bpf

@@ -9,7 +9,8 @@ namespace wbpf::bpf {
 LoadedObject::~LoadedObject() {
     buffers_.clear();
     // Detach in reverse order of attachment, then close programs and maps.
-    while (!attachments_.empty()) attachments_.pop_back();
+    while (!attachments_.empty())
+        attachments_.pop_back();
     bpf_object__close(object_);
 }
 

@@ -26,7 +26,6 @@ struct MapOperation {
 /// Updates of maps whose values are fds accept only the guest's own map or program fds
 /// (map-in-map, program arrays, devmap/cpumap programs); those holding sockets, perf events
 /// or cgroups cannot be updated (-EOPNOTSUPP), since their fds would be host fds.
-int operate_on_map(const BpfRuntime& runtime, wasm::MemoryInstance& memory,
-                   const MapOperation& op);
+int operate_on_map(const BpfRuntime& runtime, wasm::MemoryInstance& memory, const MapOperation& op);
 
 } // namespace wbpf::bpf

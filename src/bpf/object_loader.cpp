@@ -65,17 +65,16 @@ std::string describe_error(int error) {
 void report_load_failure(bpf_object* object, int error, bool verbose) {
     std::string rejected = take_rejected_program();
     const char* hint = verbose ? "" : " (run with -v for the log)";
-    if (!rejected.empty() && (error == -EINVAL || error == -EACCES || error == -E2BIG ||
-                              error == -ENOSPC)) {
+    if (!rejected.empty() &&
+        (error == -EINVAL || error == -EACCES || error == -E2BIG || error == -ENOSPC)) {
         std::fprintf(stderr, "wbpf: program '%s' rejected by the kernel verifier%s\n",
                      rejected.c_str(), hint);
     } else if (!rejected.empty()) {
         std::fprintf(stderr, "wbpf: cannot load program '%s': %s%s\n", rejected.c_str(),
                      describe_error(error).c_str(), hint);
     } else {
-        std::fprintf(stderr, "wbpf: cannot load BPF object '%s': %s%s\n",
-                     bpf_object__name(object), describe_error(error).c_str(),
-                     verbose ? "" : " (run with -v for details)");
+        std::fprintf(stderr, "wbpf: cannot load BPF object '%s': %s%s\n", bpf_object__name(object),
+                     describe_error(error).c_str(), verbose ? "" : " (run with -v for details)");
     }
 }
 
@@ -89,7 +88,8 @@ std::string derive_object_name(std::span<const uint8_t> elf) {
         size_t end = at + suffix.size();
         if (end < text.size() && text[end] != '\0') continue; // not the end of a string
         size_t begin = at;
-        while (begin > 0 && text[begin - 1] != '\0' && text[begin - 1] != '/') --begin;
+        while (begin > 0 && text[begin - 1] != '\0' && text[begin - 1] != '/')
+            --begin;
         std::string name;
         for (char c : text.substr(begin, at - begin)) {
             if (name.size() == max_object_name) break;

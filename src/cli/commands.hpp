@@ -18,4 +18,7 @@ using CommandAction = std::function<int()>;
 /// `wbpf run FILE.wasm [ARGS...]` (run.cpp).
 CommandAction add_run_command(CLI::App& app, const GlobalOptions& global);
 
+/// `wbpf gen skeleton|types X.bpf.o` (gen.cpp).
+CommandAction add_gen_command(CLI::App& app, const GlobalOptions& global);
+
 } // namespace wbpf::cli

@@ -2,6 +2,7 @@
 // HostModule and add its factory to `factories` below.
 #include "cli/host_module.hpp"
 
+#include "bpf/bpf_runtime.hpp"
 #include "wasi/wasi.hpp"
 
 namespace wbpf::cli {
@@ -25,8 +26,10 @@ std::unique_ptr<HostModule> make_wasi(const RunSetup& setup) {
     config.env = setup.env;
     for (const std::string& dir : setup.dirs) {
         size_t sep = dir.find("::");
-        if (sep == std::string::npos) config.preopens.push_back({dir, dir});
-        else config.preopens.push_back({dir.substr(0, sep), dir.substr(sep + 2)});
+        if (sep == std::string::npos)
+            config.preopens.push_back({dir, dir});
+        else
+            config.preopens.push_back({dir.substr(0, sep), dir.substr(sep + 2)});
     }
     config.shutdown = setup.shutdown;
     try {
@@ -36,12 +39,32 @@ std::unique_ptr<HostModule> make_wasi(const RunSetup& setup) {
     }
 }
 
+class BpfModule final : public HostModule {
+public:
+    explicit BpfModule(bpf::BpfOptions options) : runtime_(options) {}
+    std::string_view name() const override { return bpf::module_name; }
+    void add_to(wasm::Store& store, wasm::Imports& imports) override {
+        runtime_.add_to(store, imports);
+    }
+
+private:
+    bpf::BpfRuntime runtime_;
+};
+
+std::unique_ptr<HostModule> make_bpf(const RunSetup& setup) {
+    return std::make_unique<BpfModule>(
+        bpf::BpfOptions{.verbose = setup.verbose, .shutdown = setup.shutdown});
+}
+
 constexpr HostModuleFactory factories[] = {
     make_wasi,
+    make_bpf,
 };
 
 } // namespace
 
-std::span<const HostModuleFactory> host_module_factories() noexcept { return factories; }
+std::span<const HostModuleFactory> host_module_factories() noexcept {
+    return factories;
+}
 
 } // namespace wbpf::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
         commands.emplace_back(app.get_subcommands({}).back(), std::move(action));
     };
     registered(add_run_command(app, global));
+    registered(add_gen_command(app, global));
 
     try {
         app.parse(argc, argv);

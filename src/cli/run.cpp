@@ -194,6 +194,8 @@ CommandAction add_run_command(CLI::App& app, const GlobalOptions&) {
         ->type_name("KEY=VALUE")
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    cmd->add_flag("-v,--verbose", setup->verbose,
+                  "Print libbpf's messages and full verifier logs to stderr");
     cmd->add_option("--grace-period", *grace_ms,
                     "Milliseconds a guest may take to exit after SIGINT/SIGTERM")
         ->type_name("MS")

@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+
+#include <csignal>
 #include <unistd.h>
 
 namespace wbpf::cli {
@@ -44,6 +46,11 @@ void write_stderr(const std::string& s) {
 SignalSupervisor::SignalSupervisor(wasi::ShutdownToken& token, std::chrono::milliseconds grace)
     : token_(token), grace_(grace) {
     sigset_t set = shutdown_signals();
+    // An ignored signal is discarded before signalfd can see it, and shells start background
+    // jobs with SIGINT ignored: wbpf always wants both signals, so restore their default first
+    // (they are blocked right after, so the default action never runs).
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     if (int err = pthread_sigmask(SIG_BLOCK, &set, nullptr))
         throw std::system_error(err, std::generic_category(), "pthread_sigmask");
     signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -68,8 +75,7 @@ SignalSupervisor::~SignalSupervisor() {
 
 std::string SignalSupervisor::stop_message() const {
     const char* name = signal() == SIGTERM ? "SIGTERM" : "SIGINT";
-    if (second_signal_.load())
-        return std::string("wbpf: interrupted by a second ") + name + "\n";
+    if (second_signal_.load()) return std::string("wbpf: interrupted by a second ") + name + "\n";
     return std::string("wbpf: interrupted by ") + name + ": guest did not exit within " +
            std::to_string(grace_.count()) + " ms\n";
 }
@@ -80,8 +86,8 @@ void SignalSupervisor::run() noexcept {
     for (;;) {
         int timeout_ms = -1;
         if (state != State::idle) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                              Clock::now());
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             timeout_ms = left.count() < 0 ? 0 : static_cast<int>(left.count()) + 1;
         }
         pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};

@@ -99,7 +99,10 @@ void ObjectFile::parse_elf() {
 void ObjectFile::open_with_libbpf(const std::string& object_name, bool verbose) {
     libbpf_messages_wanted = verbose;
     libbpf_set_print(print_libbpf_message);
-    LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = object_name.c_str());
+    // Not LIBBPF_OPTS: its designated initializers trip clang's missing-field warning in C++.
+    bpf_object_open_opts opts{};
+    opts.sz = sizeof(opts);
+    opts.object_name = object_name.c_str();
     object_ = bpf_object__open_mem(bytes_.data(), bytes_.size(), &opts);
     if (!object_) {
         int err = errno;

@@ -22,9 +22,9 @@ constexpr Errno success = 0, toobig = 1, acces = 2, addrinuse = 3, addrnotavail 
                 nolck = 46, nolink = 47, nomem = 48, nomsg = 49, noprotoopt = 50, nospc = 51,
                 nosys = 52, notconn = 53, notdir = 54, notempty = 55, notrecoverable = 56,
                 notsock = 57, notsup = 58, notty = 59, nxio = 60, overflow = 61, ownerdead = 62,
-                perm = 63, pipe = 64, proto = 65, protonosupport = 66, prototype = 67,
-                range = 68, rofs = 69, spipe = 70, srch = 71, stale = 72, timedout = 73,
-                txtbsy = 74, xdev = 75, notcapable = 76;
+                perm = 63, pipe = 64, proto = 65, protonosupport = 66, prototype = 67, range = 68,
+                rofs = 69, spipe = 70, srch = 71, stale = 72, timedout = 73, txtbsy = 74, xdev = 75,
+                notcapable = 76;
 } // namespace errno_
 
 namespace rights {
@@ -100,12 +100,12 @@ constexpr uint32_t iovec_size = 8, iovec_buf = 0, iovec_len = 4;
 // prestat
 constexpr uint32_t prestat_size = 8, prestat_tag = 0, prestat_name_len = 4;
 // fdstat
-constexpr uint32_t fdstat_size = 24, fdstat_filetype = 0, fdstat_flags = 2,
-                   fdstat_rights_base = 8, fdstat_rights_inheriting = 16;
+constexpr uint32_t fdstat_size = 24, fdstat_filetype = 0, fdstat_flags = 2, fdstat_rights_base = 8,
+                   fdstat_rights_inheriting = 16;
 // filestat
-constexpr uint32_t filestat_size = 64, filestat_dev = 0, filestat_ino = 8,
-                   filestat_filetype = 16, filestat_nlink = 24, filestat_size_field = 32,
-                   filestat_atim = 40, filestat_mtim = 48, filestat_ctim = 56;
+constexpr uint32_t filestat_size = 64, filestat_dev = 0, filestat_ino = 8, filestat_filetype = 16,
+                   filestat_nlink = 24, filestat_size_field = 32, filestat_atim = 40,
+                   filestat_mtim = 48, filestat_ctim = 56;
 // dirent (followed by d_namlen bytes of name)
 constexpr uint32_t dirent_size = 24, dirent_next = 0, dirent_ino = 8, dirent_namlen = 16,
                    dirent_type = 20;

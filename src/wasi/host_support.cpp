@@ -133,9 +133,10 @@ Errno wait_ready(const Env& env, const FdEntry& entry, short events) {
         int n = poll(fds, 2, -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return last_errno();
+        // Ready, hung up or in error: the read/write itself reports which. Readiness wins
+        // over shutdown so a guest can still flush its output while exiting.
+        if (fds[0].revents) return errno_::success;
         if (fds[1].revents) return errno_::intr;
-        // Ready, hung up or in error: the read/write itself reports which.
-        return errno_::success;
     }
 }
 

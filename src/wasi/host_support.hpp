@@ -50,7 +50,9 @@ using Implementation = Errno (*)(Env& env, const wasm::Value* args);
 
 /// Translates a Linux errno value to its WASI counterpart (EIO for anything unknown).
 Errno from_host_errno(int host_errno) noexcept;
-inline Errno last_errno() noexcept { return from_host_errno(errno); }
+inline Errno last_errno() noexcept {
+    return from_host_errno(errno);
+}
 
 /// Reads an iovec array from guest memory into host iovecs (at most IOV_MAX; further entries
 /// are ignored, which POSIX allows as a short transfer). EFAULT if any part is out of bounds.

@@ -62,6 +62,8 @@ Errno resolve_parent(int dirfd, std::string_view path, ParentRef& out) {
     return open_beneath(dirfd, parent, O_PATH | O_DIRECTORY, 0, out.dir);
 }
 
-std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string proc_fd_path(int fd) {
+    return "/proc/self/fd/" + std::to_string(fd);
+}
 
 } // namespace wbpf::wasi

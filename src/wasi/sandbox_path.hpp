@@ -43,7 +43,7 @@ Errno open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, Uni
 
 /// The directory holding the last component of a path, and that component.
 struct ParentRef {
-    UniqueFd dir; ///< an O_PATH directory fd beneath the start directory
+    UniqueFd dir;     ///< an O_PATH directory fd beneath the start directory
     std::string name; ///< a single component (trailing slashes kept); "." for `.`/`..` paths
     /// The path ended in '/': calls that would follow a final symlink because of it (stat,
     /// utimensat, readlink, link sources) must resolve the whole path with open_beneath.

@@ -15,8 +15,8 @@ namespace {
 
 using wasm::HostCall;
 using wasm::TrapKind;
-using wasm::Value;
 using wasm::ValType;
+using wasm::Value;
 
 constexpr FunctionSignature signatures[] = {
     {"args_get", "ii", "i"},
@@ -69,8 +69,10 @@ constexpr FunctionSignature signatures[] = {
 
 wasm::FuncType to_func_type(const FunctionSignature& sig) {
     wasm::FuncType type;
-    for (char c : sig.params) type.params.push_back(c == 'I' ? ValType::i64 : ValType::i32);
-    for (char c : sig.results) type.results.push_back(c == 'I' ? ValType::i64 : ValType::i32);
+    for (char c : sig.params)
+        type.params.push_back(c == 'I' ? ValType::i64 : ValType::i32);
+    for (char c : sig.results)
+        type.results.push_back(c == 'I' ? ValType::i64 : ValType::i32);
     return type;
 }
 
@@ -112,7 +114,9 @@ FdEntry stdio_entry(int host_fd) {
 
 } // namespace
 
-std::span<const FunctionSignature> preview1_functions() noexcept { return signatures; }
+std::span<const FunctionSignature> preview1_functions() noexcept {
+    return signatures;
+}
 
 WasiContext::WasiContext(WasiConfig config) : config_(std::move(config)) {
     fds_.insert_at(0, stdio_entry(config_.stdin_fd));
@@ -121,8 +125,7 @@ WasiContext::WasiContext(WasiConfig config) : config_(std::move(config)) {
     uint32_t next = 3;
     for (const Preopen& p : config_.preopens) {
         int fd = open(p.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-            throw WasiSetupError("--dir " + p.host_path + ": " + std::strerror(errno));
+        if (fd < 0) throw WasiSetupError("--dir " + p.host_path + ": " + std::strerror(errno));
         FdEntry e;
         e.host_fd = fd;
         e.type = Filetype::directory;

@@ -37,8 +37,8 @@ Errno fd_allocate(Env& env, const Value* a) {
     if (static_cast<int64_t>(a[1].i64) < 0 || static_cast<int64_t>(a[2].i64) <= 0)
         return errno_::inval;
     if (e->type == Filetype::directory) return errno_::badf;
-    return from_host_errno(posix_fallocate(e->host_fd, static_cast<off_t>(a[1].i64),
-                                           static_cast<off_t>(a[2].i64)));
+    return from_host_errno(
+        posix_fallocate(e->host_fd, static_cast<off_t>(a[1].i64), static_cast<off_t>(a[2].i64)));
 }
 
 Errno fd_close(Env& env, const Value* a) {
@@ -67,8 +67,10 @@ Errno fd_fdstat_get(Env& env, const Value* a) {
     if (fl >= 0) {
         if (fl & O_APPEND) flags |= fdflags::append;
         if (fl & O_NONBLOCK) flags |= fdflags::nonblock;
-        if ((fl & O_SYNC) == O_SYNC) flags |= fdflags::sync;
-        else if (fl & O_DSYNC) flags |= fdflags::dsync;
+        if ((fl & O_SYNC) == O_SYNC)
+            flags |= fdflags::sync;
+        else if (fl & O_DSYNC)
+            flags |= fdflags::dsync;
         if ((fl & O_RSYNC) == O_RSYNC && (fl & O_SYNC) == O_SYNC) flags |= fdflags::rsync;
     }
     std::memset(env.bytes(ptr, layout::fdstat_size), 0, layout::fdstat_size);
@@ -142,7 +144,8 @@ Errno fd_read(Env& env, const Value* a) {
     if (!env.bytes(a[3].i32, 4)) return errno_::fault;
     if (Errno err = wait_ready(env, *e, POLLIN)) return err;
     ssize_t n;
-    do n = readv(e->host_fd, iov.data(), static_cast<int>(iov.size()));
+    do
+        n = readv(e->host_fd, iov.data(), static_cast<int>(iov.size()));
     while (n < 0 && errno == EINTR && !env.ctx.shutdown_requested());
     return finish_transfer(env, n, a[3].i32);
 }
@@ -155,7 +158,8 @@ Errno fd_write(Env& env, const Value* a) {
     if (!env.bytes(a[3].i32, 4)) return errno_::fault;
     if (Errno err = wait_ready(env, *e, POLLOUT)) return err;
     ssize_t n;
-    do n = writev(e->host_fd, iov.data(), static_cast<int>(iov.size()));
+    do
+        n = writev(e->host_fd, iov.data(), static_cast<int>(iov.size()));
     while (n < 0 && errno == EINTR && !env.ctx.shutdown_requested());
     return finish_transfer(env, n, a[3].i32);
 }
@@ -168,8 +172,9 @@ Errno fd_pread(Env& env, const Value* a) {
     if (static_cast<int64_t>(a[3].i64) < 0) return errno_::inval;
     if (!env.bytes(a[4].i32, 4)) return errno_::fault;
     ssize_t n;
-    do n = preadv(e->host_fd, iov.data(), static_cast<int>(iov.size()),
-                  static_cast<off_t>(a[3].i64));
+    do
+        n = preadv(e->host_fd, iov.data(), static_cast<int>(iov.size()),
+                   static_cast<off_t>(a[3].i64));
     while (n < 0 && errno == EINTR);
     return finish_transfer(env, n, a[4].i32);
 }
@@ -182,8 +187,9 @@ Errno fd_pwrite(Env& env, const Value* a) {
     if (static_cast<int64_t>(a[3].i64) < 0) return errno_::inval;
     if (!env.bytes(a[4].i32, 4)) return errno_::fault;
     ssize_t n;
-    do n = pwritev(e->host_fd, iov.data(), static_cast<int>(iov.size()),
-                   static_cast<off_t>(a[3].i64));
+    do
+        n = pwritev(e->host_fd, iov.data(), static_cast<int>(iov.size()),
+                    static_cast<off_t>(a[3].i64));
     while (n < 0 && errno == EINTR);
     return finish_transfer(env, n, a[4].i32);
 }

@@ -23,15 +23,16 @@ Errno prepare(Env& env, uint32_t fd, Rights needed, uint32_t ptr, uint32_t len, 
 }
 
 /// Resolves the parent of a guest path relative to `dir`.
-Errno parent_of(Env& env, uint32_t fd, Rights needed, uint32_t ptr, uint32_t len,
-                ParentRef& out) {
+Errno parent_of(Env& env, uint32_t fd, Rights needed, uint32_t ptr, uint32_t len, ParentRef& out) {
     FdEntry* dir;
     std::string path;
     if (Errno err = prepare(env, fd, needed, ptr, len, dir, path)) return err;
     return resolve_parent(dir->host_fd, path, out);
 }
 
-Errno result(int rc) { return rc == 0 ? errno_::success : last_errno(); }
+Errno result(int rc) {
+    return rc == 0 ? errno_::success : last_errno();
+}
 
 Errno path_create_directory(Env& env, const Value* a) {
     ParentRef p;
@@ -43,8 +44,8 @@ Errno path_create_directory(Env& env, const Value* a) {
 Errno path_filestat_get(Env& env, const Value* a) {
     FdEntry* dir;
     std::string path;
-    if (Errno err = prepare(env, a[0].i32, rights::path_filestat_get, a[2].i32, a[3].i32, dir,
-                            path))
+    if (Errno err =
+            prepare(env, a[0].i32, rights::path_filestat_get, a[2].i32, a[3].i32, dir, path))
         return err;
     if (!env.bytes(a[4].i32, layout::filestat_size)) return errno_::fault;
     struct stat st {};
@@ -63,8 +64,8 @@ Errno path_filestat_get(Env& env, const Value* a) {
 Errno path_filestat_set_times(Env& env, const Value* a) {
     FdEntry* dir;
     std::string path;
-    if (Errno err = prepare(env, a[0].i32, rights::path_filestat_set_times, a[2].i32, a[3].i32,
-                            dir, path))
+    if (Errno err =
+            prepare(env, a[0].i32, rights::path_filestat_set_times, a[2].i32, a[3].i32, dir, path))
         return err;
     struct timespec times[2];
     if (Errno err = make_times(a[4].i64, a[5].i64, a[6].i32, times)) return err;
@@ -81,8 +82,8 @@ Errno path_filestat_set_times(Env& env, const Value* a) {
 Errno path_link(Env& env, const Value* a) {
     FdEntry* old_dir;
     std::string old_path;
-    if (Errno err = prepare(env, a[0].i32, rights::path_link_source, a[2].i32, a[3].i32, old_dir,
-                            old_path))
+    if (Errno err =
+            prepare(env, a[0].i32, rights::path_link_source, a[2].i32, a[3].i32, old_dir, old_path))
         return err;
     ParentRef target;
     if (Errno err = parent_of(env, a[4].i32, rights::path_link_target, a[5].i32, a[6].i32, target))
@@ -118,9 +119,12 @@ Errno path_open(Env& env, const Value* a) {
     bool write = base & (rights::fd_datasync | rights::fd_write | rights::fd_allocate |
                          rights::fd_filestat_set_size);
     int flags = O_NOCTTY;
-    if (of & oflags::directory) flags |= O_RDONLY | O_DIRECTORY;
-    else if (write) flags |= read ? O_RDWR : O_WRONLY;
-    else flags |= O_RDONLY;
+    if (of & oflags::directory)
+        flags |= O_RDONLY | O_DIRECTORY;
+    else if (write)
+        flags |= read ? O_RDWR : O_WRONLY;
+    else
+        flags |= O_RDONLY;
     if (of & oflags::creat) flags |= O_CREAT;
     if (of & oflags::excl) flags |= O_EXCL;
     if (of & oflags::trunc) flags |= O_TRUNC;
@@ -172,8 +176,7 @@ Errno path_readlink(Env& env, const Value* a) {
 
 Errno path_remove_directory(Env& env, const Value* a) {
     ParentRef p;
-    if (Errno err =
-            parent_of(env, a[0].i32, rights::path_remove_directory, a[1].i32, a[2].i32, p))
+    if (Errno err = parent_of(env, a[0].i32, rights::path_remove_directory, a[1].i32, a[2].i32, p))
         return err;
     return result(unlinkat(p.dir.get(), p.name.c_str(), AT_REMOVEDIR));
 }

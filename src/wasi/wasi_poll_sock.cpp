@@ -210,7 +210,8 @@ Errno sock_recv(Env& env, const Value* a) {
     if (in_flags & riflags::recv_peek) flags |= MSG_PEEK;
     if (in_flags & riflags::recv_waitall) flags |= MSG_WAITALL;
     ssize_t n;
-    do n = recvmsg(e->host_fd, &msg, flags);
+    do
+        n = recvmsg(e->host_fd, &msg, flags);
     while (n < 0 && errno == EINTR && !env.ctx.shutdown_requested());
     if (n < 0) return last_errno();
     uint16_t out_flags = (msg.msg_flags & MSG_TRUNC) ? roflags::recv_data_truncated : 0;
@@ -231,7 +232,8 @@ Errno sock_send(Env& env, const Value* a) {
     msg.msg_iov = iov.data();
     msg.msg_iovlen = iov.size();
     ssize_t n;
-    do n = sendmsg(e->host_fd, &msg, MSG_NOSIGNAL);
+    do
+        n = sendmsg(e->host_fd, &msg, MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR && !env.ctx.shutdown_requested());
     if (n < 0) return last_errno();
     env.store(a[4].i32, static_cast<uint32_t>(n));
@@ -254,11 +256,8 @@ Errno sock_shutdown(Env& env, const Value* a) {
 } // namespace
 
 const NamedImplementation poll_sock_functions[] = {
-    {"poll_oneoff", poll_oneoff},
-    {"sock_accept", sock_accept},
-    {"sock_recv", sock_recv},
-    {"sock_send", sock_send},
-    {"sock_shutdown", sock_shutdown},
+    {"poll_oneoff", poll_oneoff}, {"sock_accept", sock_accept},     {"sock_recv", sock_recv},
+    {"sock_send", sock_send},     {"sock_shutdown", sock_shutdown},
 };
 const size_t poll_sock_function_count = std::size(poll_sock_functions);
 

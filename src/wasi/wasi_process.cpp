@@ -17,7 +17,8 @@ using wasm::Value;
 Errno store_strings(Env& env, const std::vector<std::string>& strings, uint32_t ptrs,
                     uint32_t buf) {
     uint64_t total = 0;
-    for (auto& s : strings) total += s.size() + 1;
+    for (auto& s : strings)
+        total += s.size() + 1;
     uint8_t* out = env.bytes(buf, total);
     if (!out || !env.bytes(ptrs, uint64_t{4} * strings.size())) return errno_::fault;
     uint64_t offset = 0;
@@ -32,7 +33,8 @@ Errno store_strings(Env& env, const std::vector<std::string>& strings, uint32_t 
 Errno store_sizes(Env& env, const std::vector<std::string>& strings, uint32_t count_ptr,
                   uint32_t size_ptr) {
     uint64_t total = 0;
-    for (auto& s : strings) total += s.size() + 1;
+    for (auto& s : strings)
+        total += s.size() + 1;
     if (total > UINT32_MAX) return errno_::overflow;
     if (!env.store(count_ptr, static_cast<uint32_t>(strings.size())) ||
         !env.store(size_ptr, static_cast<uint32_t>(total)))
@@ -104,19 +106,17 @@ Errno sched_yield_(Env&, const Value*) {
 }
 
 /// Signals cannot be delivered to a wasm guest: preview1 removed proc_raise's semantics.
-Errno proc_raise(Env&, const Value*) { return errno_::nosys; }
+Errno proc_raise(Env&, const Value*) {
+    return errno_::nosys;
+}
 
 } // namespace
 
 const NamedImplementation args_env_clock_functions[] = {
-    {"args_get", args_get},
-    {"args_sizes_get", args_sizes_get},
-    {"environ_get", environ_get},
-    {"environ_sizes_get", environ_sizes_get},
-    {"clock_res_get", clock_res_get},
-    {"clock_time_get", clock_time_get},
-    {"random_get", random_get},
-    {"sched_yield", sched_yield_},
+    {"args_get", args_get},           {"args_sizes_get", args_sizes_get},
+    {"environ_get", environ_get},     {"environ_sizes_get", environ_sizes_get},
+    {"clock_res_get", clock_res_get}, {"clock_time_get", clock_time_get},
+    {"random_get", random_get},       {"sched_yield", sched_yield_},
     {"proc_raise", proc_raise},
 };
 const size_t args_env_clock_function_count = std::size(args_env_clock_functions);

@@ -168,18 +168,23 @@ namespace wbpf::wasm {
 // Binary integer operations that also exist with a constant right operand (`NAME_imm`:
 // [dst, a, imm32] for i32; [dst, a] + imm64 word for i64). X(name).
 #define WBPF_IMM_OPS(X)                                                                            \
-    X(i32_add) X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s)       \
-    X(i32_shr_u) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s)   \
-    X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or)      \
-    X(i64_xor) X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u)    \
-    X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
+    X(i32_add)                                                                                     \
+    X(i32_sub)                                                                                     \
+    X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_eq)      \
+        X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u)          \
+            X(i32_ge_s) X(i32_ge_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or)          \
+                X(i64_xor) X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_eq) X(i64_ne) X(i64_lt_s)    \
+                    X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s)        \
+                        X(i64_ge_u)
 
 // Integer comparisons fused with a conditional branch (`br_NAME`: [a, b, target];
 // `br_NAME_imm`: [a, imm32, target] for i32, [a, target] + imm64 word for i64). X(name).
 #define WBPF_CMP_OPS(X)                                                                            \
-    X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u)    \
-    X(i32_ge_s) X(i32_ge_u) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u)    \
-    X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
+    X(i32_eq)                                                                                      \
+    X(i32_ne)                                                                                      \
+    X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s)            \
+        X(i32_ge_u) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u)            \
+            X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
 
 // Everything else. Operands in brackets ("slot" = slot offset; "target" = branch offset).
 #define WBPF_OTHER_OPS(X)                                                                          \
@@ -250,7 +255,7 @@ enum class IOp : uint16_t {
 #undef WBPF_X_NAME
 #undef WBPF_X_IMM
 #undef WBPF_X_BR
-        count_
+            count_
 };
 
 /// The compiled form of one function body.

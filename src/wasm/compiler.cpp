@@ -36,8 +36,14 @@ constexpr ValType unknown_type = static_cast<ValType>(0);
 constexpr uint32_t max_operand_height = 1u << 20;
 constexpr uint32_t max_control_depth = 1u << 20;
 constexpr size_t code_words_per_body_byte = 16;
+/// Bound on operand-type checks done for multi-value signatures (branch labels, calls, block
+/// params), which the spec's algorithm repeats per instruction: hostile bodies could otherwise
+/// make validation quadratic (a 100,000-result label targeted by a million `br_if`s).
+constexpr size_t signature_checks_per_body_byte = 64;
 
-[[noreturn]] void invalid(const std::string& message) { throw ValidationError(message); }
+[[noreturn]] void invalid(const std::string& message) {
+    throw ValidationError(message);
+}
 
 struct NumericInfo {
     IOp op = IOp::count_;
@@ -58,7 +64,8 @@ constexpr std::array<NumericInfo, 256> numeric_table = make_numeric_table();
 
 constexpr std::array<NumericInfo, 8> make_trunc_sat_table() {
     std::array<NumericInfo, 8> table{};
-#define WBPF_X(name, code, in, out) table[code] = NumericInfo{IOp::name, 1, ValType::in, ValType::out};
+#define WBPF_X(name, code, in, out)                                                                \
+    table[code] = NumericInfo{IOp::name, 1, ValType::in, ValType::out};
     WBPF_TRUNC_SAT_OPS(WBPF_X)
 #undef WBPF_X
     return table;
@@ -117,11 +124,20 @@ IOp inverse_compare(IOp op) {
 /// For a binary op: the op computing the same result with the operands swapped, or count_.
 IOp swapped_operands(IOp op) {
     switch (op) {
-    case IOp::i32_add: case IOp::i32_mul: case IOp::i32_and: case IOp::i32_or:
-    case IOp::i32_xor: case IOp::i32_eq: case IOp::i32_ne: case IOp::i64_add:
-    case IOp::i64_mul: case IOp::i64_and: case IOp::i64_or: case IOp::i64_xor:
-    case IOp::i64_eq: case IOp::i64_ne:
-        return op;
+    case IOp::i32_add:
+    case IOp::i32_mul:
+    case IOp::i32_and:
+    case IOp::i32_or:
+    case IOp::i32_xor:
+    case IOp::i32_eq:
+    case IOp::i32_ne:
+    case IOp::i64_add:
+    case IOp::i64_mul:
+    case IOp::i64_and:
+    case IOp::i64_or:
+    case IOp::i64_xor:
+    case IOp::i64_eq:
+    case IOp::i64_ne: return op;
     case IOp::i32_lt_s: return IOp::i32_gt_s;
     case IOp::i32_lt_u: return IOp::i32_gt_u;
     case IOp::i32_gt_s: return IOp::i32_lt_s;
@@ -143,7 +159,8 @@ IOp swapped_operands(IOp op) {
 }
 
 bool is_i64_op(IOp op) {
-    return (op >= IOp::i64_eqz && op <= IOp::i64_ge_u) || (op >= IOp::i64_clz && op <= IOp::i64_rotr);
+    return (op >= IOp::i64_eqz && op <= IOp::i64_ge_u) ||
+           (op >= IOp::i64_clz && op <= IOp::i64_rotr);
 }
 
 /// Natural alignment (log2 of the access size) of load/store opcodes 0x28-0x3e.
@@ -185,9 +202,9 @@ struct Ctrl {
     uint32_t param_count = 0;
     const ValType* results = nullptr;
     uint32_t result_count = 0;
-    uint32_t loop_start = 0;    ///< CtrlKind::loop: word index of the loop header
-    int32_t patch_head = -1;    ///< forward branches to the end of this block
-    int32_t else_patch = -1;    ///< CtrlKind::if_: the branch to the else arm
+    uint32_t loop_start = 0; ///< CtrlKind::loop: word index of the loop header
+    int32_t patch_head = -1; ///< forward branches to the end of this block
+    int32_t else_patch = -1; ///< CtrlKind::if_: the branch to the else arm
 
     const ValType* label_types() const { return kind == CtrlKind::loop ? params : results; }
     uint32_t label_arity() const { return kind == CtrlKind::loop ? param_count : result_count; }
@@ -213,8 +230,8 @@ struct LastInstr {
     uint64_t imm = 0;
 };
 
-const ValType single_types[] = {ValType::i32, ValType::i64, ValType::f32, ValType::f64,
-                                ValType::funcref, ValType::externref};
+const ValType single_types[] = {ValType::i32, ValType::i64,     ValType::f32,
+                                ValType::f64, ValType::funcref, ValType::externref};
 
 const ValType* single_type_ptr(ValType t) {
     switch (t) {
@@ -288,6 +305,11 @@ private:
     uint32_t slot(Operand& o);
     void truncate_stack(uint32_t new_height);
     void set_unreachable();
+    /// Accounts for `n` signature operand checks; throws once the function's budget is spent.
+    void charge(size_t n) {
+        work_ += n;
+        if (work_ > work_limit_) throw UnsupportedError("function too complex to validate");
+    }
 
     // ---- Control ----
 
@@ -356,6 +378,8 @@ private:
     std::vector<int32_t> alias_head_; ///< per local: newest alias entry, or -1
     std::vector<uint64_t> code_;
     size_t code_limit_ = 0;
+    size_t work_ = 0;
+    size_t work_limit_ = 0;
     uint32_t max_height_ = 0;
     uint32_t watermark_ = 0; ///< entries below this position are all own
     LastInstr last_;
@@ -366,8 +390,7 @@ uint32_t FunctionCompiler::emit(IOp op, std::initializer_list<uint32_t> operands
     if (!live()) return UINT32_MAX;
     const uint32_t start = static_cast<uint32_t>(code_.size());
     const size_t words = 1 + (operands.size() + 1) / 2 + (has_imm64 ? 1 : 0);
-    if (code_.size() + words > code_limit_)
-        throw UnsupportedError("function too large to compile");
+    if (code_.size() + words > code_limit_) throw UnsupportedError("function too large to compile");
     code_.resize(code_.size() + words, 0);
     code_[start] = reinterpret_cast<uint64_t>(handlers_[static_cast<size_t>(op)]);
     uint32_t k = 0;
@@ -495,7 +518,12 @@ void FunctionCompiler::read_block_type(Ctrl& c) {
         return;
     }
     switch (b) {
-    case 0x7f: case 0x7e: case 0x7d: case 0x7c: case 0x70: case 0x6f:
+    case 0x7f:
+    case 0x7e:
+    case 0x7d:
+    case 0x7c:
+    case 0x70:
+    case 0x6f:
         reader_.u8();
         c.results = single_type_ptr(static_cast<ValType>(b));
         c.result_count = 1;
@@ -557,6 +585,7 @@ void FunctionCompiler::link_branch(Ctrl& target, uint32_t instr, uint32_t operan
 std::vector<Operand> FunctionCompiler::pop_label_values(const Ctrl& target) {
     const uint32_t n = target.label_arity();
     const ValType* types = target.label_types();
+    charge(n);
     std::vector<Operand> vals(n);
     for (uint32_t i = n; i-- > 0;)
         vals[i] = pop(types[i]);
@@ -632,6 +661,7 @@ void FunctionCompiler::emit_return(const std::vector<Operand>& vals) {
 void FunctionCompiler::op_block(CtrlKind kind) {
     Ctrl c;
     read_block_type(c);
+    charge(c.param_count + c.result_count);
     materialise_all();
     forget_last();
     std::vector<Operand> params(c.param_count);
@@ -690,6 +720,7 @@ void FunctionCompiler::emit_conditional_branch(Operand& cond, bool fused, const 
 void FunctionCompiler::op_if() {
     Ctrl c;
     read_block_type(c);
+    charge(c.param_count + c.result_count);
     Operand cond = pop(ValType::i32);
     LastInstr cmp;
     const bool fused = take_fused_compare(cond, cmp);
@@ -708,7 +739,8 @@ void FunctionCompiler::op_if() {
         operand_index = 1;
     }
     push_ctrl(CtrlKind::if_, c);
-    if (instr != UINT32_MAX) ctrls_.back().else_patch = static_cast<int32_t>(new_patch(instr, operand_index));
+    if (instr != UINT32_MAX)
+        ctrls_.back().else_patch = static_cast<int32_t>(new_patch(instr, operand_index));
     for (uint32_t i = 0; i < c.param_count; ++i)
         push_own(c.params[i]);
     watermark_ = height();
@@ -826,6 +858,7 @@ void FunctionCompiler::op_br_table() {
     for (uint32_t i = 0; i <= count; ++i) {
         const Ctrl& t = label(depths[i]);
         if (t.label_arity() != arity) invalid("type mismatch");
+        charge(arity);
         // Each label's types must match the operands (peek, polymorphic-aware).
         const ValType* types = t.label_types();
         const Ctrl& cur = ctrls_.back();
@@ -884,6 +917,7 @@ void FunctionCompiler::op_br_table() {
 
 void FunctionCompiler::op_call(const FuncType& ft, IOp op, uint32_t index, uint32_t table) {
     const uint32_t nparams = static_cast<uint32_t>(ft.params.size());
+    charge(ft.params.size() + ft.results.size());
     const uint32_t extra = op == IOp::call_indirect ? 1 : 0;
     if (live()) {
         const uint32_t base = ctrls_.back().height;
@@ -919,8 +953,7 @@ void FunctionCompiler::op_local_set(uint32_t index, bool tee) {
     }
     materialise_aliases_of(local);
     Entry& e = v.entry;
-    if (e.kind == EntryKind::own && last_valid() && last_.has_dst &&
-        last_.dst == slot_of(v.pos)) {
+    if (e.kind == EntryKind::own && last_valid() && last_.has_dst && last_.dst == slot_of(v.pos)) {
         // Retarget the producer: it writes the local directly.
         set_operand(last_.start, 0, local);
         forget_last();
@@ -1080,7 +1113,7 @@ void FunctionCompiler::op_prefixed() {
         op_numeric(trunc_sat_table[sub]);
         return;
     }
-    auto pop3 = [&](ValType t0, ValType t1, ValType t2, uint32_t (&s)[3]) {
+    auto pop3 = [&](ValType t0, ValType t1, ValType t2, uint32_t(&s)[3]) {
         Operand c = pop(t2), b = pop(t1), a = pop(t0);
         if (live()) {
             s[0] = slot(a);
@@ -1191,6 +1224,7 @@ std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
     local_count_ = static_cast<uint32_t>(local_types_.size());
     alias_head_.assign(local_count_, -1);
     code_limit_ = code_words_per_body_byte * code_info_.body.size + 1024;
+    work_limit_ = signature_checks_per_body_byte * code_info_.body.size + (1u << 20);
 
     Ctrl fn;
     fn.results = type_.results.data();
@@ -1242,7 +1276,12 @@ std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
             if (n != 1) invalid("invalid result arity");
             const uint8_t b = reader_.u8();
             switch (b) {
-            case 0x7f: case 0x7e: case 0x7d: case 0x7c: case 0x70: case 0x6f: break;
+            case 0x7f:
+            case 0x7e:
+            case 0x7d:
+            case 0x7c:
+            case 0x70:
+            case 0x6f: break;
             case 0x7b: throw UnsupportedError("SIMD is not supported yet");
             default: reader_.fail("malformed value type");
             }
@@ -1321,8 +1360,12 @@ std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
             push_own(ValType::i32);
             break;
         }
-        case opcode::i32_const: push_const(ValType::i32, static_cast<uint32_t>(reader_.s32())); break;
-        case opcode::i64_const: push_const(ValType::i64, static_cast<uint64_t>(reader_.s64())); break;
+        case opcode::i32_const:
+            push_const(ValType::i32, static_cast<uint32_t>(reader_.s32()));
+            break;
+        case opcode::i64_const:
+            push_const(ValType::i64, static_cast<uint64_t>(reader_.s64()));
+            break;
         case opcode::f32_const: push_const(ValType::f32, reader_.f32_bits()); break;
         case opcode::f64_const: push_const(ValType::f64, reader_.f64_bits()); break;
         case opcode::ref_null: push_const(read_ref_type(), 0); break;
@@ -1345,7 +1388,10 @@ std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
             push_own(ValType::funcref);
             break;
         }
-        case 0xbc: case 0xbd: case 0xbe: case 0xbf: { // reinterpretations: retype only
+        case 0xbc:
+        case 0xbd:
+        case 0xbe:
+        case 0xbf: { // reinterpretations: retype only
             static constexpr ValType from[] = {ValType::f32, ValType::f64, ValType::i32,
                                                ValType::i64};
             static constexpr ValType to[] = {ValType::i32, ValType::i64, ValType::f32,

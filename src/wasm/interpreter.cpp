@@ -28,11 +28,11 @@ namespace wbpf::wasm {
 
 ExecutionStack::ExecutionStack(const StoreOptions& options) {
     const size_t page = 4096;
-    slots_bytes_ = (static_cast<size_t>(options.value_stack_slots) * sizeof(Value) + page - 1) /
-                   page * page;
+    slots_bytes_ =
+        (static_cast<size_t>(options.value_stack_slots) * sizeof(Value) + page - 1) / page * page;
     frames_bytes_ =
-        ((static_cast<size_t>(options.max_call_depth) + 1) * sizeof(CallFrame) + page - 1) /
-        page * page;
+        ((static_cast<size_t>(options.max_call_depth) + 1) * sizeof(CallFrame) + page - 1) / page *
+        page;
     void* slots = mmap(nullptr, slots_bytes_, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (slots == MAP_FAILED) throw std::bad_alloc();
@@ -89,7 +89,9 @@ inline uint32_t operand_at(const uint64_t* pc, uint32_t k) noexcept {
 }
 
 /// The one linear-memory bounds check (a later version replaces it with guard pages).
-inline bool in_bounds(uint64_t ea, uint64_t n, uint64_t size) noexcept { return ea + n <= size; }
+inline bool in_bounds(uint64_t ea, uint64_t n, uint64_t size) noexcept {
+    return ea + n <= size;
+}
 
 constexpr uint64_t no_memory_size = 0;
 
@@ -103,9 +105,8 @@ using S64 = int64_t;
 #define WBPF_L_NAME(name) &&L_##name,
 #define WBPF_L_IMM(name) &&L_##name##_imm,
 #define WBPF_L_BR(name) &&L_br_##name, &&L_br_##name##_imm,
-    static const void* const handlers[] = {
-        WBPF_NUMERIC_OPS(WBPF_L_NUM) WBPF_TRUNC_SAT_OPS(WBPF_L_NUM) WBPF_IMM_OPS(WBPF_L_IMM)
-            WBPF_CMP_OPS(WBPF_L_BR) WBPF_OTHER_OPS(WBPF_L_NAME)};
+    static const void* const handlers[] = {WBPF_NUMERIC_OPS(WBPF_L_NUM) WBPF_TRUNC_SAT_OPS(
+        WBPF_L_NUM) WBPF_IMM_OPS(WBPF_L_IMM) WBPF_CMP_OPS(WBPF_L_BR) WBPF_OTHER_OPS(WBPF_L_NAME)};
 #undef WBPF_L_NUM
 #undef WBPF_L_NAME
 #undef WBPF_L_IMM
@@ -211,8 +212,8 @@ using S64 = int64_t;
 #define INT_OPS(X, T, S)                                                                           \
     X(add, a + b)                                                                                  \
     X(sub, a - b)                                                                                  \
-    X(mul, a* b)                                                                               \
-    X(and, a& b)                                                                               \
+    X(mul, (a * b))                                                                                \
+    X(and, (a & b))                                                                                \
     X(or, a | b)                                                                                   \
     X(xor, a ^ b)                                                                                  \
     X(shl, numeric::shl<T>(a, b))                                                                  \
@@ -614,9 +615,8 @@ L_call_indirect : {
 
 do_call:
     if (const CompiledFunction* cf = callee->code) [[likely]] {
-        if (frame_top == frames_end ||
-            static_cast<size_t>(stack_end - new_fp) < static_cast<size_t>(cf->frame_slots) * 8)
-            [[unlikely]]
+        if (frame_top == frames_end || static_cast<size_t>(stack_end - new_fp) <
+                                           static_cast<size_t>(cf->frame_slots) * 8) [[unlikely]]
             TRAP(TrapKind::call_stack_exhausted);
         if (interrupt.load(std::memory_order_relaxed)) [[unlikely]]
             TRAP(TrapKind::interrupted);
@@ -624,7 +624,8 @@ do_call:
         frame_top->fp = fp;
         frame_top->function = cur;
         ++frame_top;
-        std::memset(new_fp + cf->param_slots * 8, 0, static_cast<size_t>(cf->local_slots) * 8);
+        if (cf->local_slots)
+            std::memset(new_fp + cf->param_slots * 8, 0, static_cast<size_t>(cf->local_slots) * 8);
         fp = new_fp;
         if (callee->instance != inst) {
             cur = callee;

@@ -26,8 +26,8 @@ inline constexpr uint8_t i32_eqz = 0x45, i32_eq = 0x46, i32_ge_u = 0x4f, i64_eqz
                          i64_clz = 0x79, i64_popcnt = 0x7b, i64_add = 0x7c, i64_rotr = 0x8a,
                          f32_abs = 0x8b, f32_sqrt = 0x91, f32_add = 0x92, f32_copysign = 0x98,
                          f64_abs = 0x99, f64_sqrt = 0x9f, f64_add = 0xa0, f64_copysign = 0xa6,
-                         i32_wrap_i64 = 0xa7, f64_reinterpret_i64 = 0xbf,
-                         i32_extend8_s = 0xc0, i64_extend32_s = 0xc4;
+                         i32_wrap_i64 = 0xa7, f64_reinterpret_i64 = 0xbf, i32_extend8_s = 0xc0,
+                         i64_extend32_s = 0xc4;
 // Prefixes.
 inline constexpr uint8_t prefix_fc = 0xfc, prefix_simd = 0xfd;
 

@@ -38,7 +38,9 @@ inline void put_name(Bytes& out, std::string_view name) {
     out.insert(out.end(), name.begin(), name.end());
 }
 
-inline void append(Bytes& out, const Bytes& more) { out.insert(out.end(), more.begin(), more.end()); }
+inline void append(Bytes& out, const Bytes& more) {
+    out.insert(out.end(), more.begin(), more.end());
+}
 
 /// Instruction encodings (Wasm 2.0 binary format, section 5.4).
 namespace op {
@@ -46,8 +48,12 @@ constexpr uint8_t i32 = 0x7f, i64 = 0x7e, f32 = 0x7d, f64 = 0x7c, v128 = 0x7b;
 constexpr uint8_t funcref = 0x70, empty_block = 0x40;
 constexpr uint8_t unreachable = 0x00, nop = 0x01, end = 0x0b, drop = 0x1a, ret = 0x0f;
 
-inline Bytes block(uint8_t type = empty_block) { return {0x02, type}; }
-inline Bytes loop(uint8_t type = empty_block) { return {0x03, type}; }
+inline Bytes block(uint8_t type = empty_block) {
+    return {0x02, type};
+}
+inline Bytes loop(uint8_t type = empty_block) {
+    return {0x03, type};
+}
 inline Bytes br(uint32_t depth) {
     Bytes b{0x0c};
     put_uleb(b, depth);
@@ -89,7 +95,9 @@ inline Bytes i32_load(uint32_t offset = 0) {
     put_uleb(b, offset);
     return b;
 }
-inline Bytes memory_grow() { return {0x40, 0x00}; }
+inline Bytes memory_grow() {
+    return {0x40, 0x00};
+}
 /// v128.const with 16 zero bytes (SIMD prefix 0xfd, opcode 12).
 inline Bytes v128_const_zero() {
     Bytes b{0xfd, 0x0c};
@@ -98,7 +106,9 @@ inline Bytes v128_const_zero() {
 }
 } // namespace op
 
-inline void append(Bytes& out, uint8_t byte) { out.push_back(byte); }
+inline void append(Bytes& out, uint8_t byte) {
+    out.push_back(byte);
+}
 
 /// Concatenates instruction encodings (Bytes or single opcode bytes) into one body.
 template <typename... Parts>

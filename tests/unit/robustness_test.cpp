@@ -9,7 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -90,8 +90,8 @@ Bytes every_section_module(std::vector<size_t>& section_ends) {
     m.memory(1, 2);
     m.global_i32(7);
     const uint32_t start = m.function(void_void, code(op::i32_const(1), op::call(print), op::drop));
-    const uint32_t twice = m.function(
-        i32_i32, code(op::local_get(0), op::local_get(0), uint8_t{0x6a} /* i32.add */));
+    const uint32_t twice =
+        m.function(i32_i32, code(op::local_get(0), op::local_get(0), uint8_t{0x6a} /* i32.add */));
     m.export_function("twice", twice);
     m.export_memory("memory");
     m.start(start);
@@ -123,13 +123,15 @@ TEST(Robustness, EveryPrefixOfAModuleIsMalformed) {
     }
 }
 
-/// 100 MB from a fixed-seed generator.
+/// `size` bytes from a fixed seed (splitmix64: fast even in a Debug build).
 Bytes random_bytes(size_t size, uint64_t seed) {
     Bytes bytes(size);
-    std::mt19937_64 rng(seed);
-    for (size_t i = 0; i + 8 <= size; i += 8) {
-        const uint64_t word = rng();
-        std::memcpy(bytes.data() + i, &word, 8);
+    for (size_t i = 0; i < size; i += 8) {
+        uint64_t z = (seed += 0x9e3779b97f4a7c15);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+        z ^= z >> 31;
+        std::memcpy(bytes.data() + i, &z, std::min<size_t>(8, size - i));
     }
     return bytes;
 }
@@ -138,7 +140,7 @@ constexpr size_t hundred_mb = 100u << 20;
 
 TEST(Robustness, HundredMegabytesOfRandomBytesFailQuickly) {
     Bytes bytes = random_bytes(hundred_mb, 0x5eed);
-    auto started = Clock::now();
+    const auto started = Clock::now();
     expect_throw<MalformedError>([&] { parse_module(bytes); });
     // Behind a valid header the decoder must still stop at the first bad section.
     const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
@@ -152,7 +154,8 @@ TEST(Robustness, HundredMegabytesOfRandomBytesFailQuickly) {
             EXPECT_FALSE(std::string(e.what()).empty());
         }
     }
-    EXPECT_LT(Clock::now() - started, 10s);
+    // Each attempt stops at the first bad bytes; only copying the input is linear.
+    EXPECT_LT(Clock::now() - started, 5s);
 }
 
 TEST(Robustness, HundredMegabyteCustomSectionLoads) {
@@ -206,8 +209,7 @@ TEST(Robustness, MemoryOfEveryPageInstantiatesOrFailsClearly) {
     small.max_memory_pages = 1024;
     Store store(small);
     const std::string message = expect_throw<Error>([&] { store.instantiate(module, {}); });
-    EXPECT_NE(message.find("65536 pages exceeds the limit of 1024"), std::string::npos)
-        << message;
+    EXPECT_NE(message.find("65536 pages exceeds the limit of 1024"), std::string::npos) << message;
 }
 
 TEST(Robustness, MemoryBeyondFourGigabytesIsInvalid) {
@@ -307,13 +309,12 @@ TEST(Robustness, DirectInfiniteRecursionTraps) {
 TEST(Robustness, RecursionWithArgumentsAndResultsTraps) {
     ModuleBuilder m;
     const uint32_t t = m.type({op::i32, op::i64, op::f64}, {op::i32, op::i64});
-    const uint32_t f = m.function(
-        t, code(op::local_get(0), op::local_get(1), op::local_get(2), op::call(0)));
+    const uint32_t f =
+        m.function(t, code(op::local_get(0), op::local_get(1), op::local_get(2), op::call(0)));
     const uint32_t entry_type = m.type({}, {});
-    m.export_function("recurse",
-                      m.function(entry_type, code(op::i32_const(1), uint8_t{0x42}, uint8_t{2},
-                                                  uint8_t{0x44}, Bytes(8, 0), op::call(f),
-                                                  op::drop, op::drop)));
+    m.export_function("recurse", m.function(entry_type, code(op::i32_const(1), uint8_t{0x42},
+                                                             uint8_t{2}, uint8_t{0x44}, Bytes(8, 0),
+                                                             op::call(f), op::drop, op::drop)));
     expect_exhausted_then_usable(m);
 }
 

@@ -16,6 +16,8 @@ namespace wbpf::test {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv,
                            const std::optional<std::vector<std::string>>& env) {
+    // A child may exit without reading its input: report EPIPE, do not kill the harness.
+    signal(SIGPIPE, SIG_IGN);
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
         throw std::runtime_error("pipe2 failed");
@@ -35,14 +37,15 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
     std::vector<char*> args, envp;
-    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     if (env) {
-        for (auto& e : *env) envp.push_back(const_cast<char*>(e.c_str()));
+        for (auto& e : *env)
+            envp.push_back(const_cast<char*>(e.c_str()));
         envp.push_back(nullptr);
     }
-    int rc = posix_spawn(&pid_, args[0], &actions, &attr, args.data(),
-                         env ? envp.data() : environ);
+    int rc = posix_spawn(&pid_, args[0], &actions, &attr, args.data(), env ? envp.data() : environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     close(in[0]);
@@ -103,7 +106,9 @@ bool ChildProcess::wait_for_stdout(const std::string& text, std::chrono::millise
     return true;
 }
 
-void ChildProcess::send_signal(int signal) { kill(pid_, signal); }
+void ChildProcess::send_signal(int signal) {
+    kill(pid_, signal);
+}
 
 int ChildProcess::wait(std::chrono::milliseconds timeout) {
     if (in_ >= 0) {

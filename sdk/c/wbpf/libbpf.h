@@ -498,7 +498,7 @@ static inline int bpf_buffer__open(struct bpf_buffer* buffer, bpf_buffer_sample_
 }
 
 /* The table-0 function the host calls: (i32 ctx, i32 data, i32 size) -> i32. */
-static int wbpf__buffer_trampoline(void* ctx, void* data, uint32_t size) {
+static inline int wbpf__buffer_trampoline(void* ctx, void* data, uint32_t size) {
     struct bpf_buffer* buffer = (struct bpf_buffer*)ctx;
     buffer->callback_result = buffer->sample_fn(buffer->ctx, data, size);
     return buffer->callback_result;

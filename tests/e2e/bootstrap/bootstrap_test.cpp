@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -20,6 +21,12 @@ namespace wbpf::e2e {
 namespace {
 
 using namespace std::chrono_literals;
+
+/// The runtime under test: build/wbpf, or $WBPF_E2E_WBPF when set (e.g. an installed copy).
+std::string wbpf_binary() {
+    const char* override_path = std::getenv("WBPF_E2E_WBPF");
+    return override_path && *override_path ? override_path : WBPF_BINARY;
+}
 
 const std::set<std::string> bootstrap_programs = {"handle_exec", "handle_exit"};
 
@@ -226,7 +233,7 @@ TEST_P(BootstrapTest, HelpAndBadOptions) {
 
 INSTANTIATE_TEST_SUITE_P(
     Runners, BootstrapTest,
-    ::testing::Values(Runner{"wasm", {WBPF_BINARY, "run", WBPF_BOOTSTRAP_WASM}},
+    ::testing::Values(Runner{"wasm", {wbpf_binary(), "run", WBPF_BOOTSTRAP_WASM}},
                       Runner{"native", {WBPF_BOOTSTRAP_NATIVE}}),
     [](const ::testing::TestParamInfo<Runner>& info) { return info.param.name; });
 
@@ -236,13 +243,13 @@ class BootstrapWasmTest : public ::testing::Test {
 protected:
     void SetUp() override {
         if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
-        ASSERT_TRUE(file_exists(WBPF_BINARY)) << WBPF_BINARY << " is not built";
+        ASSERT_TRUE(file_exists(wbpf_binary())) << wbpf_binary() << " is not built";
     }
 };
 
 TEST_F(BootstrapWasmTest, TrapReleasesEverything) {
     auto before = bpf_program_ids(bootstrap_programs);
-    ChildProcess guest({WBPF_BINARY, "run", WBPF_BOOTSTRAP_TRAP_WASM});
+    ChildProcess guest({wbpf_binary(), "run", WBPF_BOOTSTRAP_TRAP_WASM});
     ASSERT_TRUE(guest.wait_for_text("attached\n", 20s)) << guest.error_output();
     auto loaded = new_programs(before);
     ASSERT_EQ(loaded.size(), 2u);
@@ -254,21 +261,37 @@ TEST_F(BootstrapWasmTest, TrapReleasesEverything) {
     EXPECT_TRUE(released(loaded)) << "programs or links left after a trap";
 }
 
-TEST_F(BootstrapWasmTest, PrintsItsHeaderWithin100ms) {
-    std::chrono::milliseconds best = 1h;
+/// Best of three: milliseconds from spawning `argv` to its table header.
+long best_time_to_header(const std::vector<std::string>& argv) {
+    long best = 1L << 30;
     for (int i = 0; i < 3; ++i) {
         auto started = std::chrono::steady_clock::now();
-        ChildProcess bootstrap({WBPF_BINARY, "run", WBPF_BOOTSTRAP_WASM});
-        ASSERT_TRUE(bootstrap.wait_for_text("FILENAME/EXIT CODE\n", 20s))
+        ChildProcess bootstrap(argv);
+        EXPECT_TRUE(bootstrap.wait_for_text("FILENAME/EXIT CODE\n", 20s))
             << bootstrap.error_output();
         auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - started);
-        best = std::min(best, took);
-        std::printf("bootstrap.wasm: header after %lld ms\n", static_cast<long long>(took.count()));
+        best = std::min(best, static_cast<long>(took.count()));
         bootstrap.signal(SIGINT);
         EXPECT_TRUE(bootstrap.wait(10s));
     }
-    EXPECT_LE(best.count(), 100) << "best of 3 runs";
+    return best;
+}
+
+TEST_F(BootstrapWasmTest, PrintsItsHeaderWithin100ms) {
+    long wasm = best_time_to_header({wbpf_binary(), "run", WBPF_BOOTSTRAP_WASM});
+    long native =
+        file_exists(WBPF_BOOTSTRAP_NATIVE) ? best_time_to_header({WBPF_BOOTSTRAP_NATIVE}) : 0;
+    std::printf("time to header, best of 3: bootstrap.wasm %ld ms, native twin %ld ms\n", wasm,
+                native);
+#ifndef WBPF_E2E_OPTIMIZED
+    GTEST_SKIP() << "timing is only checked in optimized builds (measured " << wasm << " ms)";
+#endif
+    // Most of the time is the kernel's (BTF, verifier, attach): on a machine so loaded that the
+    // native twin alone needs over 60 ms, 100 ms cannot be judged.
+    if (native > 60)
+        GTEST_SKIP() << "machine too loaded: the native twin needs " << native << " ms";
+    EXPECT_LE(wasm, 100) << "bootstrap.wasm needs " << wasm << " ms to print its header";
 }
 
 // Size and contents of the shipped module: no root needed.

@@ -7,6 +7,7 @@
 // `small_events`, one on the perf event array `perf_events`.
 #include <linux/bpf.h>
 #include <linux/types.h>
+
 #include <bpf/bpf_helpers.h>
 
 #include "hostile_events.h"
@@ -66,7 +67,8 @@ int hx_trigger(struct sys_enter_args* ctx) {
     struct hx_big_event* big = bpf_ringbuf_reserve(&big_events, sizeof *big, 0);
     if (big) {
         big->magic = HX_BIG_MAGIC;
-        for (__u32 i = 0; i < HX_BIG_WORDS; i++) big->words[i] = hx_pattern(i);
+        for (__u32 i = 0; i < HX_BIG_WORDS; i++)
+            big->words[i] = hx_pattern(i);
         bpf_ringbuf_submit(big, 0);
     }
     struct hx_small_event* small = bpf_ringbuf_reserve(&small_events, sizeof *small, 0);
@@ -81,19 +83,31 @@ int hx_trigger(struct sys_enter_args* ctx) {
 }
 
 SEC("xdp")
-int hx_xdp(struct xdp_md* ctx) { return XDP_PASS; }
+int hx_xdp(struct xdp_md* ctx) {
+    return XDP_PASS;
+}
 
 SEC("tc")
-int hx_tc(struct __sk_buff* skb) { return 0; /* TC_ACT_OK */ }
+int hx_tc(struct __sk_buff* skb) {
+    return 0; /* TC_ACT_OK */
+}
 
 SEC("socket")
-int hx_socket(struct __sk_buff* skb) { return 0; /* drop everything: the socket stays empty */ }
+int hx_socket(struct __sk_buff* skb) {
+    return 0; /* drop everything: the socket stays empty */
+}
 
 SEC("cgroup_skb/ingress")
-int hx_cgroup(struct __sk_buff* skb) { return 1; }
+int hx_cgroup(struct __sk_buff* skb) {
+    return 1;
+}
 
 SEC("uprobe")
-int hx_uprobe(void* ctx) { return 0; }
+int hx_uprobe(void* ctx) {
+    return 0;
+}
 
 SEC("kprobe/do_nanosleep")
-int hx_kprobe(void* ctx) { return 0; }
+int hx_kprobe(void* ctx) {
+    return 0;
+}

@@ -17,7 +17,8 @@ static int never_called(void* ctx, void* data, int size) {
     return 0;
 }
 
-static void wrong_type(void) {}
+static void wrong_type(void) {
+}
 
 static unsigned char scratch[64];
 static char fresh_page_text[] = "unterminated";
@@ -44,7 +45,8 @@ int main(int argc, char** argv) {
 
     // --- garbage objects: handle 0, no crash
     unsigned char garbage[1000];
-    for (unsigned i = 0; i < sizeof garbage; i++) garbage[i] = (unsigned char)(i * 7 + 3);
+    for (unsigned i = 0; i < sizeof garbage; i++)
+        garbage[i] = (unsigned char)(i * 7 + 3);
     CHECK_EQ("load garbage", wasm_load_bpf_object(garbage, sizeof garbage), 0);
     CHECK_EQ("load empty", wasm_load_bpf_object(object, 0), 0);
     CHECK_EQ("load NULL", wasm_load_bpf_object(NULL, 100), 0);
@@ -58,7 +60,8 @@ int main(int argc, char** argv) {
     CHECK_EQ("load ELF header + zeros", wasm_load_bpf_object(header_only, 4096), 0);
     unsigned char* corrupted = malloc(sizeof object);
     memcpy(corrupted, object, sizeof object);
-    for (unsigned i = 64; i < sizeof object; i += 61) corrupted[i] ^= 0xff;
+    for (unsigned i = 64; i < sizeof object; i += 61)
+        corrupted[i] ^= 0xff;
     CHECK_EQ("load corrupted", wasm_load_bpf_object(corrupted, sizeof object), 0);
 
     // --- bad handles before any object exists
@@ -68,8 +71,7 @@ int main(int argc, char** argv) {
     CHECK_EQ("map_fd handle 0", wasm_bpf_map_fd_by_name(0, "pairs"), -LX_EINVAL);
     CHECK_EQ("map_fd handle big", wasm_bpf_map_fd_by_name(0x123456789ull, "pairs"), -LX_EINVAL);
     CHECK_EQ("poll handle 1",
-             wasm_bpf_buffer_poll(1, 0, TABLE_INDEX(never_called), 0, scratch, 64, 0),
-             -LX_EINVAL);
+             wasm_bpf_buffer_poll(1, 0, TABLE_INDEX(never_called), 0, scratch, 64, 0), -LX_EINVAL);
     CHECK_EQ("close handle 0", wasm_close_bpf_object(0), -LX_EINVAL);
     CHECK_EQ("close handle 1", wasm_close_bpf_object(1), -LX_EINVAL);
 
@@ -94,11 +96,10 @@ int main(int argc, char** argv) {
     CHECK_EQ("map name out of bounds", wasm_bpf_map_fd_by_name(obj, GUEST_PTR(end + 100)),
              -LX_EFAULT);
     CHECK_EQ("map name unterminated", wasm_bpf_map_fd_by_name(obj, endless), -LX_EFAULT);
-    CHECK_EQ("map name at last byte", wasm_bpf_map_fd_by_name(obj, GUEST_PTR(end - 1)),
-             -LX_EFAULT);
+    CHECK_EQ("map name at last byte", wasm_bpf_map_fd_by_name(obj, GUEST_PTR(end - 1)), -LX_EFAULT);
 
-    const char* names[] = {"pairs", "trigger", "big_events", "small_events", "perf_events",
-                           "x.rodata", "x.bss"};
+    const char* names[] = {"pairs",       "trigger",  "big_events", "small_events",
+                           "perf_events", "x.rodata", "x.bss"};
     int own[16], own_count = 0;
     for (int i = 0; i < 7; i++) {
         own[own_count++] = wasm_bpf_map_fd_by_name(obj, names[i]);
@@ -116,8 +117,8 @@ int main(int argc, char** argv) {
              -LX_EBADF);
     CHECK_EQ("map_operate fd -1", wasm_bpf_map_operate(-1, MAP_LOOKUP, &key, value, NULL, 0),
              -LX_EBADF);
-    CHECK_EQ("map_operate fd 1e6",
-             wasm_bpf_map_operate(1000000, MAP_DELETE, &key, value, NULL, 0), -LX_EBADF);
+    CHECK_EQ("map_operate fd 1e6", wasm_bpf_map_operate(1000000, MAP_DELETE, &key, value, NULL, 0),
+             -LX_EBADF);
     int guessed_bad = 0, guessed = 0;
     for (int fd = 3; fd <= 64; fd++) {
         if (is_own_fd(own, own_count, fd)) continue;
@@ -178,10 +179,9 @@ int main(int argc, char** argv) {
     // --- attach: names, targets
     CHECK_EQ("attach missing program", wasm_attach_bpf_program(obj, "nope", NULL), -LX_ENOENT);
     CHECK_EQ("attach empty name", wasm_attach_bpf_program(obj, "", NULL), -LX_ENOENT);
-    CHECK_EQ("attach name out of bounds",
-             wasm_attach_bpf_program(obj, GUEST_PTR(end + 8), NULL), -LX_EFAULT);
-    CHECK_EQ("attach name unterminated", wasm_attach_bpf_program(obj, endless, NULL),
+    CHECK_EQ("attach name out of bounds", wasm_attach_bpf_program(obj, GUEST_PTR(end + 8), NULL),
              -LX_EFAULT);
+    CHECK_EQ("attach name unterminated", wasm_attach_bpf_program(obj, endless, NULL), -LX_EFAULT);
     CHECK_EQ("attach target out of bounds",
              wasm_attach_bpf_program(obj, "hx_xdp", GUEST_PTR(0xffffff00u)), -LX_EFAULT);
     CHECK_EQ("attach target unterminated", wasm_attach_bpf_program(obj, "hx_xdp", endless),
@@ -190,22 +190,18 @@ int main(int argc, char** argv) {
              -LX_EINVAL);
     CHECK_EQ("xdp unknown interface", wasm_attach_bpf_program(obj, "hx_xdp", "nosuchif0"),
              -LX_ENODEV);
-    CHECK_EQ("xdp bad interface name", wasm_attach_bpf_program(obj, "hx_xdp", "a/b"),
-             -LX_EINVAL);
+    CHECK_EQ("xdp bad interface name", wasm_attach_bpf_program(obj, "hx_xdp", "a/b"), -LX_EINVAL);
     CHECK_EQ("xdp interface name too long",
              wasm_attach_bpf_program(obj, "hx_xdp", "abcdefghijklmnopq"), -LX_EINVAL);
-    CHECK_EQ("tc bad direction", wasm_attach_bpf_program(obj, "hx_tc", "lo:sideways"),
-             -LX_EINVAL);
-    CHECK_EQ("socket unknown interface",
-             wasm_attach_bpf_program(obj, "hx_socket", "nosuchif0"), -LX_ENODEV);
-    CHECK_EQ("cgroup not cgroup2", wasm_attach_bpf_program(obj, "hx_cgroup", "/tmp"),
-             -LX_EINVAL);
+    CHECK_EQ("tc bad direction", wasm_attach_bpf_program(obj, "hx_tc", "lo:sideways"), -LX_EINVAL);
+    CHECK_EQ("socket unknown interface", wasm_attach_bpf_program(obj, "hx_socket", "nosuchif0"),
+             -LX_ENODEV);
+    CHECK_EQ("cgroup not cgroup2", wasm_attach_bpf_program(obj, "hx_cgroup", "/tmp"), -LX_EINVAL);
     CHECK_EQ("cgroup missing dir", wasm_attach_bpf_program(obj, "hx_cgroup", "/nonexistent"),
              -LX_ENOENT);
     CHECK_EQ("uprobe without symbol", wasm_attach_bpf_program(obj, "hx_uprobe", "nocolon"),
              -LX_EINVAL);
-    CHECK_EQ("uprobe empty binary", wasm_attach_bpf_program(obj, "hx_uprobe", ":main"),
-             -LX_EINVAL);
+    CHECK_EQ("uprobe empty binary", wasm_attach_bpf_program(obj, "hx_uprobe", ":main"), -LX_EINVAL);
     CHECK_EQ("uprobe bad offset", wasm_attach_bpf_program(obj, "hx_uprobe", "/bin/sh:f+zz"),
              -LX_EINVAL);
     CHECK("uprobe missing binary",
@@ -217,8 +213,7 @@ int main(int argc, char** argv) {
     CHECK_EQ("tc on lo:ingress", wasm_attach_bpf_program(obj, "hx_tc", "lo:ingress"), 0);
     CHECK_EQ("tc on lo:egress", wasm_attach_bpf_program(obj, "hx_tc", "lo:egress"), 0);
     CHECK_EQ("socket filter on lo", wasm_attach_bpf_program(obj, "hx_socket", "lo"), 0);
-    CHECK_EQ("cgroup_skb on cgroup2 dir", wasm_attach_bpf_program(obj, "hx_cgroup", cgroup_dir),
-             0);
+    CHECK_EQ("cgroup_skb on cgroup2 dir", wasm_attach_bpf_program(obj, "hx_cgroup", cgroup_dir), 0);
     CHECK_EQ("uprobe /bin/bash:readline",
              wasm_attach_bpf_program(obj, "hx_uprobe", "/bin/bash:readline"), 0);
     CHECK_EQ("uprobe pid:binary:symbol+offset",
@@ -233,8 +228,7 @@ int main(int argc, char** argv) {
              wasm_bpf_buffer_poll(obj, rodata, TABLE_INDEX(never_called), 0, scratch, 64, 0),
              -LX_EINVAL);
     CHECK_EQ("poll stdin",
-             wasm_bpf_buffer_poll(obj, 0, TABLE_INDEX(never_called), 0, scratch, 64, 0),
-             -LX_EBADF);
+             wasm_bpf_buffer_poll(obj, 0, TABLE_INDEX(never_called), 0, scratch, 64, 0), -LX_EBADF);
     CHECK_EQ("poll other object's ring buffer",
              wasm_bpf_buffer_poll(obj, other_small, TABLE_INDEX(never_called), 0, scratch, 64, 0),
              -LX_EBADF);
@@ -246,12 +240,10 @@ int main(int argc, char** argv) {
              wasm_bpf_buffer_poll(obj, small, TABLE_INDEX(wrong_type), 0, scratch, 64, 0),
              -LX_EINVAL);
     CHECK_EQ("poll data out of bounds",
-             wasm_bpf_buffer_poll(obj, small, TABLE_INDEX(never_called), 0, GUEST_PTR(end), 64,
-                                  0),
+             wasm_bpf_buffer_poll(obj, small, TABLE_INDEX(never_called), 0, GUEST_PTR(end), 64, 0),
              -LX_EFAULT);
     CHECK_EQ("poll huge max_size",
-             wasm_bpf_buffer_poll(obj, small, TABLE_INDEX(never_called), 0, scratch,
-                                  0x7fffffff, 0),
+             wasm_bpf_buffer_poll(obj, small, TABLE_INDEX(never_called), 0, scratch, 0x7fffffff, 0),
              -LX_EFAULT);
     CHECK_EQ("poll negative max_size",
              wasm_bpf_buffer_poll(obj, small, TABLE_INDEX(never_called), 0, scratch, -1, 0),

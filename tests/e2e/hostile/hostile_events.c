@@ -51,7 +51,7 @@ static int reenter(void* ctx, void* data, int size) {
 }
 
 __attribute__((export_name("go-callback"))) int go_callback(uint32_t ctx, uint32_t data,
-                                                           uint32_t size) {
+                                                            uint32_t size) {
     return count_event((void*)(uintptr_t)ctx, (void*)(uintptr_t)data, (int)size);
 }
 
@@ -72,8 +72,7 @@ int main(void) {
     calls = 0;
     memset(buffer, 0, sizeof buffer);
     CHECK_EQ("big: one record",
-             wasm_bpf_buffer_poll(obj, big_fd, TABLE_INDEX(count_event), 0, buffer, 8192, 1000),
-             1);
+             wasm_bpf_buffer_poll(obj, big_fd, TABLE_INDEX(count_event), 0, buffer, 8192, 1000), 1);
     CHECK_EQ("big: size", last_size, sizeof(struct hx_big_event));
     CHECK("big: > 4 KiB", last_size > 4096);
     CHECK("big: intact", big_intact(buffer));
@@ -81,8 +80,8 @@ int main(void) {
     uint32_t magic = 0;
     calls = 0;
     CHECK_EQ("small (second ring buffer): one record",
-             wasm_bpf_buffer_poll(obj, small_fd, TABLE_INDEX(count_event), (uint32_t)&magic,
-                                  buffer, 64, 1000),
+             wasm_bpf_buffer_poll(obj, small_fd, TABLE_INDEX(count_event), (uint32_t)&magic, buffer,
+                                  64, 1000),
              1);
     CHECK_EQ("small: magic", magic, HX_SMALL_MAGIC);
     CHECK_EQ("small: size", last_size, sizeof(struct hx_small_event));
@@ -90,8 +89,8 @@ int main(void) {
 
     magic = 0;
     CHECK_EQ("perf: one record",
-             wasm_bpf_buffer_poll(obj, perf_fd, TABLE_INDEX(count_event), (uint32_t)&magic,
-                                  buffer, 64, 1000),
+             wasm_bpf_buffer_poll(obj, perf_fd, TABLE_INDEX(count_event), (uint32_t)&magic, buffer,
+                                  64, 1000),
              1);
     CHECK_EQ("perf: magic", magic, HX_PERF_MAGIC);
     CHECK("perf: size covers the event", last_size >= (int)sizeof(struct hx_small_event));
@@ -100,14 +99,12 @@ int main(void) {
     pull_trigger();
     memset(buffer, 0xEE, sizeof buffer);
     CHECK_EQ("truncated: one record",
-             wasm_bpf_buffer_poll(obj, big_fd, TABLE_INDEX(count_event), 0, buffer, 100, 1000),
-             1);
+             wasm_bpf_buffer_poll(obj, big_fd, TABLE_INDEX(count_event), 0, buffer, 100, 1000), 1);
     CHECK_EQ("truncated: size = bytes copied", last_size, 100);
     CHECK_EQ("truncated: magic copied", ((struct hx_big_event*)buffer)->magic, HX_BIG_MAGIC);
     CHECK_EQ("truncated: byte after max_size untouched", buffer[100], 0xEE);
     CHECK_EQ("zero-size buffer: one record",
-             wasm_bpf_buffer_poll(obj, small_fd, TABLE_INDEX(count_event), 0, buffer, 0, 1000),
-             1);
+             wasm_bpf_buffer_poll(obj, small_fd, TABLE_INDEX(count_event), 0, buffer, 0, 1000), 1);
     CHECK_EQ("zero-size buffer: size 0", last_size, 0);
     wasm_bpf_buffer_poll(obj, perf_fd, TABLE_INDEX(count_event), 0, buffer, 64, 0);
 
@@ -129,16 +126,13 @@ int main(void) {
              wasm_bpf_buffer_poll(obj, small_fd, TABLE_INDEX(count_event), 0, buffer, 64, 0), 0);
     calls = 0;
     CHECK_EQ("big: both records in one poll",
-             wasm_bpf_buffer_poll(obj, big_fd, TABLE_INDEX(count_event), 0, buffer, 8192, 1000),
-             2);
+             wasm_bpf_buffer_poll(obj, big_fd, TABLE_INDEX(count_event), 0, buffer, 8192, 1000), 2);
     stop_with = 5;
     CHECK_EQ("perf: stop",
-             wasm_bpf_buffer_poll(obj, perf_fd, TABLE_INDEX(count_event), 0, buffer, 64, 1000),
-             5);
+             wasm_bpf_buffer_poll(obj, perf_fd, TABLE_INDEX(count_event), 0, buffer, 64, 1000), 5);
     stop_with = 0;
     CHECK_EQ("perf: the other record",
-             wasm_bpf_buffer_poll(obj, perf_fd, TABLE_INDEX(count_event), 0, buffer, 64, 1000),
-             1);
+             wasm_bpf_buffer_poll(obj, perf_fd, TABLE_INDEX(count_event), 0, buffer, 64, 1000), 1);
 
     // A timeout with nothing to read returns 0.
     CHECK_EQ("timeout",
@@ -157,8 +151,7 @@ int main(void) {
     CHECK_EQ("callback-wrapper: one record",
              tinygo_buffer_poll(obj, small_fd, (uint32_t)&magic, buffer, 64, 1000), 1);
     CHECK_EQ("callback-wrapper: magic", magic, HX_SMALL_MAGIC);
-    CHECK_EQ("callback-wrapper: bad fd", tinygo_buffer_poll(obj, 0, 0, buffer, 64, 0),
-             -LX_EBADF);
+    CHECK_EQ("callback-wrapper: bad fd", tinygo_buffer_poll(obj, 0, 0, buffer, 64, 0), -LX_EBADF);
 
     // Internal maps through skeleton-style names.
     uint32_t zero = 0;

@@ -24,6 +24,8 @@ struct hx_pair {
     unsigned int b;
 };
 
-static inline unsigned int hx_pattern(unsigned int i) { return i * 2654435761u ^ 0x5bd1e995u; }
+static inline unsigned int hx_pattern(unsigned int i) {
+    return i * 2654435761u ^ 0x5bd1e995u;
+}
 
 #endif

@@ -14,7 +14,8 @@ int wasm_attach_bpf_program(uint64_t obj, const char* name, const char* target);
 WASM_BPF_IMPORT(wasm_bpf_buffer_poll)
 int wasm_bpf_buffer_poll(uint64_t obj, int fd, int32_t callback, uint32_t ctx, void* data,
                          int max_size, int timeout_ms);
-WASM_BPF_IMPORT(wasm_bpf_map_fd_by_name) int wasm_bpf_map_fd_by_name(uint64_t obj, const char* name);
+WASM_BPF_IMPORT(wasm_bpf_map_fd_by_name)
+int wasm_bpf_map_fd_by_name(uint64_t obj, const char* name);
 WASM_BPF_IMPORT(wasm_bpf_map_operate)
 int wasm_bpf_map_operate(int fd, int cmd, void* key, void* value, void* next_key, uint64_t flags);
 WASM_BPF_IMPORT(wasm_close_bpf_object) int wasm_close_bpf_object(uint64_t obj);
@@ -29,22 +30,22 @@ typedef int (*event_callback)(void* ctx, void* data, int size);
 
 static int hx_checks, hx_failures;
 
-#define CHECK_EQ(what, actual, expected)                                                       \
-    do {                                                                                       \
-        long long hx_a = (long long)(actual), hx_e = (long long)(expected);                    \
-        hx_checks++;                                                                           \
-        if (hx_a == hx_e) {                                                                    \
-            printf("ok   %s = %lld\n", what, hx_a);                                            \
-        } else {                                                                               \
-            hx_failures++;                                                                     \
-            printf("FAIL %s = %lld, expected %lld\n", what, hx_a, hx_e);                       \
-        }                                                                                      \
+#define CHECK_EQ(what, actual, expected)                                                           \
+    do {                                                                                           \
+        long long hx_a = (long long)(actual), hx_e = (long long)(expected);                        \
+        hx_checks++;                                                                               \
+        if (hx_a == hx_e) {                                                                        \
+            printf("ok   %s = %lld\n", what, hx_a);                                                \
+        } else {                                                                                   \
+            hx_failures++;                                                                         \
+            printf("FAIL %s = %lld, expected %lld\n", what, hx_a, hx_e);                           \
+        }                                                                                          \
     } while (0)
 
 #define CHECK(what, condition) CHECK_EQ(what, !!(condition), 1)
 
 /// Prints the summary line the harness looks for; the guest's exit status.
-static int hx_report(const char* suite) {
+__attribute__((unused)) static int hx_report(const char* suite) {
     printf("%s: %d checks, %d failures\n", suite, hx_checks, hx_failures);
     fflush(stdout);
     return hx_failures == 0 ? 0 : 1;

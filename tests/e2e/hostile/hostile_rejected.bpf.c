@@ -1,6 +1,7 @@
 // A program the verifier must reject: it dereferences a map value without a NULL check.
 #include <linux/bpf.h>
 #include <linux/types.h>
+
 #include <bpf/bpf_helpers.h>
 
 char LICENSE[] SEC("license") = "GPL";

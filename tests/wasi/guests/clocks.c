@@ -4,7 +4,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long ns(struct timespec t) { return t.tv_sec * 1000000000LL + t.tv_nsec; }
+static long long ns(struct timespec t) {
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 static long long now(clockid_t id) {
     struct timespec t;
@@ -12,7 +14,12 @@ static long long now(clockid_t id) {
     return ns(t);
 }
 
-static void check(const char* what, int ok) { printf("%s: %s\n", what, ok ? "ok" : "FAILED"); }
+static long long last_measure = -1; // shown on failure (on stderr: not compared)
+
+static void check(const char* what, int ok) {
+    printf("%s: %s\n", what, ok ? "ok" : "FAILED");
+    if (!ok) fprintf(stderr, "%s: measured %lld ns\n", what, last_measure);
+}
 
 int main(void) {
     const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
@@ -21,7 +28,8 @@ int main(void) {
     for (int i = 0; i < 4; ++i) {
         struct timespec res;
         int rc = clock_getres(ids[i], &res);
-        printf("getres %s: %s\n", names[i], rc == 0 && ns(res) > 0 && ns(res) <= 10000000 ? "ok" : "FAILED");
+        printf("getres %s: %s\n", names[i],
+               rc == 0 && ns(res) > 0 && ns(res) <= 10000000 ? "ok" : "FAILED");
     }
     check("realtime after 2020", now(CLOCK_REALTIME) > 1577836800LL * 1000000000LL);
     check("time() agrees", time(NULL) >= 1577836800);
@@ -32,7 +40,8 @@ int main(void) {
     long long cpu0 = now(CLOCK_PROCESS_CPUTIME_ID), thr0 = now(CLOCK_THREAD_CPUTIME_ID);
     volatile unsigned long spin = 0;
     long long until = now(CLOCK_MONOTONIC) + 30000000;
-    while (now(CLOCK_MONOTONIC) < until) spin++;
+    while (now(CLOCK_MONOTONIC) < until)
+        spin++;
     check("process cpu time advances", now(CLOCK_PROCESS_CPUTIME_ID) > cpu0);
     check("thread cpu time advances", now(CLOCK_THREAD_CPUTIME_ID) > thr0);
 
@@ -40,13 +49,13 @@ int main(void) {
     struct timespec req = {0, 100000000};
     long long t0 = now(CLOCK_MONOTONIC);
     int rc = nanosleep(&req, NULL);
-    long long slept = now(CLOCK_MONOTONIC) - t0;
-    check("nanosleep 100 ms", rc == 0 && slept >= 100000000 && slept < 600000000);
+    long long slept = last_measure = now(CLOCK_MONOTONIC) - t0;
+    check("nanosleep 100 ms", rc == 0 && slept >= 100000000 && slept < 3000000000LL);
 
     t0 = now(CLOCK_MONOTONIC);
     usleep(20000);
-    slept = now(CLOCK_MONOTONIC) - t0;
-    check("usleep 20 ms", slept >= 20000000 && slept < 500000000);
+    slept = last_measure = now(CLOCK_MONOTONIC) - t0;
+    check("usleep 20 ms", slept >= 20000000 && slept < 3000000000LL);
 
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -60,7 +69,7 @@ int main(void) {
 
     t0 = now(CLOCK_MONOTONIC);
     rc = clock_nanosleep(CLOCK_REALTIME, 0, &(struct timespec){0, 30000000}, NULL);
-    slept = now(CLOCK_MONOTONIC) - t0;
+    slept = last_measure = now(CLOCK_MONOTONIC) - t0;
     check("clock_nanosleep realtime relative", rc == 0 && slept >= 29000000);
     return 0;
 }

@@ -33,8 +33,10 @@ static const char* in(const char* rel, char* buf) {
 }
 
 static void verdict(const char* what, int ok) {
-    if (ok) printf("%s: ESCAPED\n", what);
-    else printf("%s: denied (%s)\n", what, err_name(errno));
+    if (ok)
+        printf("%s: ESCAPED\n", what);
+    else
+        printf("%s: denied (%s)\n", what, err_name(errno));
 }
 
 static void try_open(const char* what, const char* path, int flags) {
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
     if (made) unlink(in("planted", p));
     errno = 0;
     char target[256];
-    verdict("readlink through symlink", readlink(in("up/outside/secret.txt", p), target, sizeof target) >= 0);
+    verdict("readlink through symlink",
+            readlink(in("up/outside/secret.txt", p), target, sizeof target) >= 0);
     return 0;
 }

@@ -64,8 +64,10 @@ static void list(const char* dir) {
     struct dirent* e;
     while ((e = readdir(d)) && n < 64) {
         char* s = malloc(strlen(e->d_name) + 8);
-        const char* t = e->d_type == DT_DIR ? "dir" : e->d_type == DT_REG ? "file"
-                        : e->d_type == DT_LNK ? "link" : "other";
+        const char* t = e->d_type == DT_DIR   ? "dir"
+                        : e->d_type == DT_REG ? "file"
+                        : e->d_type == DT_LNK ? "link"
+                                              : "other";
         sprintf(s, "%s %s", e->d_name, t);
         names[n++] = s;
     }
@@ -130,8 +132,8 @@ int main(int argc, char** argv) {
     struct timespec times2[2] = {{3000, 0}, {4000, 500}};
     result("utimensat", utimensat(AT_FDCWD, P("d/f.txt"), times2, 0));
     stat(P("d/f.txt"), &st);
-    printf("times: atime=%lld mtime=%lld.%09ld\n", (long long)st.st_atime,
-           (long long)st.st_mtime, st.st_mtim.tv_nsec);
+    printf("times: atime=%lld mtime=%lld.%09ld\n", (long long)st.st_atime, (long long)st.st_mtime,
+           st.st_mtim.tv_nsec);
 
     int fl = fcntl(fd, F_GETFL);
     printf("append before: %d\n", (fl & O_APPEND) != 0);
@@ -145,16 +147,19 @@ int main(int argc, char** argv) {
     // A big transfer, written and read back.
     size_t big = 1 << 20;
     char* data = malloc(big);
-    for (size_t i = 0; i < big; ++i) data[i] = (char)(i * 7 + 3);
+    for (size_t i = 0; i < big; ++i)
+        data[i] = (char)(i * 7 + 3);
     int fd2 = open(P("d/big.bin"), O_CREAT | O_WRONLY | O_TRUNC, 0644);
     size_t done = 0;
-    while (done < big) done += (size_t)write(fd2, data + done, big - done);
+    while (done < big)
+        done += (size_t)write(fd2, data + done, big - done);
     close(fd2);
     fd2 = open(P("d/big.bin"), O_RDONLY);
     unsigned sum = 0; // 32 bits on both sides
     ssize_t got;
     while ((got = read(fd2, buf, sizeof buf)) > 0)
-        for (ssize_t i = 0; i < got; ++i) sum = sum * 31 + (unsigned char)buf[i];
+        for (ssize_t i = 0; i < got; ++i)
+            sum = sum * 31 + (unsigned char)buf[i];
     printf("big file checksum: %u\n", sum);
     printf("write to read-only fd: %s\n", write(fd2, "x", 1) < 0 ? "failed" : "OK");
     close(fd2);
@@ -169,7 +174,8 @@ int main(int argc, char** argv) {
     __wasi_fdstat_t fs;
     printf("wasi: fdstat: %d\n", __wasi_fd_fdstat_get((__wasi_fd_t)fd, &fs));
     printf("wasi: drop write right: %d\n",
-           __wasi_fd_fdstat_set_rights((__wasi_fd_t)fd, fs.fs_rights_base & ~__WASI_RIGHTS_FD_WRITE, 0));
+           __wasi_fd_fdstat_set_rights((__wasi_fd_t)fd, fs.fs_rights_base & ~__WASI_RIGHTS_FD_WRITE,
+                                       0));
     printf("wasi: regain write right: %d\n",
            __wasi_fd_fdstat_set_rights((__wasi_fd_t)fd, fs.fs_rights_base, 0));
     errno = 0;
@@ -192,7 +198,8 @@ int main(int argc, char** argv) {
     printf("readlink: %zd [%s]\n", readlink(P("d/link"), buf, sizeof buf), buf);
     memset(buf, 0, sizeof buf);
     printf("readlink short: %zd [%s]\n", readlink(P("d/link"), buf, 2), buf);
-    printf("readlink not a link: %s\n", readlink(P("d/f.txt"), buf, sizeof buf) < 0 ? err_name(errno) : "OK");
+    printf("readlink not a link: %s\n",
+           readlink(P("d/f.txt"), buf, sizeof buf) < 0 ? err_name(errno) : "OK");
     lstat(P("d/link"), &st);
     printf("lstat link: islnk=%d\n", S_ISLNK(st.st_mode));
     stat(P("d/link"), &st);
@@ -202,7 +209,7 @@ int main(int argc, char** argv) {
     lstat(P("d/link"), &st);
     printf("link mtime: %lld\n", (long long)st.st_mtime);
     stat(P("d/f.txt"), &st);
-    printf("target mtime unchanged: %lld\n", (long long)st.st_mtime);
+    printf("target mtime unchanged: %d\n", st.st_mtime != 6000);
     int fd4 = open(P("d/link"), O_RDONLY | O_NOFOLLOW);
     printf("open link nofollow: %s\n", fd4 >= 0 ? "OK" : err_name(errno));
     if (fd4 >= 0) close(fd4);

@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #ifdef __wasi__
-__attribute__((import_module("wasi_snapshot_preview1"), import_name("proc_raise")))
-int wasi_proc_raise(int signal);
+#include <wasi/api.h>
+__attribute__((import_module("wasi_snapshot_preview1"), import_name("proc_raise"))) int
+wasi_proc_raise(int signal);
 #endif
 
 static const char* err_name(int e) {
@@ -29,7 +30,8 @@ int main(void) {
     int rc = getentropy(a, sizeof a);
     getentropy(b, sizeof b);
     int nonzero = 0;
-    for (int i = 0; i < 64; ++i) nonzero |= a[i];
+    for (int i = 0; i < 64; ++i)
+        nonzero |= a[i];
     printf("getentropy: %d random=%d differ=%d\n", rc, nonzero != 0, memcmp(a, b, 64) != 0);
     printf("sched_yield: %d\n", sched_yield());
 
@@ -52,6 +54,17 @@ int main(void) {
     printf("recv on bad fd: %ld %s\n", rc2, err_name(errno));
 #ifdef __wasi__
     printf("wasi: proc_raise: %d (ENOSYS is 52)\n", wasi_proc_raise(2));
+    // Guest pointers out of bounds: EFAULT (21), never a trap or a host crash.
+    __wasi_size_t n = 0;
+    const __wasi_ciovec_t* bad_iov = (const __wasi_ciovec_t*)0xfffffff0u;
+    printf("wasi: fd_write bad iovec: %d\n", __wasi_fd_write(1, bad_iov, 4, &n));
+    __wasi_ciovec_t iov = {(const uint8_t*)0xffffff00u, 0x1000};
+    printf("wasi: fd_write bad buffer: %d\n", __wasi_fd_write(1, &iov, 1, &n));
+    printf("wasi: random_get bad buffer: %d\n", __wasi_random_get((uint8_t*)0xfffffff0u, 64));
+    printf("wasi: clock_time_get bad result: %d\n",
+           __wasi_clock_time_get(0, 1, (__wasi_timestamp_t*)0xfffffffcu));
+    printf("wasi: args_get bad buffer: %d\n",
+           __wasi_args_get((uint8_t**)0xfffffff0u, (uint8_t*)0xfffffff0u));
 #endif
     return 0;
 }

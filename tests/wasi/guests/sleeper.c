@@ -14,5 +14,6 @@ int main(int argc, char** argv) {
         return left ? 5 : 0;
     }
     volatile unsigned long n = 0;
-    for (;;) n++;
+    for (;;)
+        n++;
 }

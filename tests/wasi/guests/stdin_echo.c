@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 int main(void) {
-    struct pollfd fds[2] = {{0, POLLIN, 0}, {1, POLLOUT, 0}};
-    int n = poll(fds, 2, 5000);
-    printf("poll: %d stdin=%s stdout=%s\n", n, (fds[0].revents & (POLLIN | POLLHUP)) ? "readable" : "no",
-           (fds[1].revents & POLLOUT) ? "writable" : "no");
+    // One fd at a time: stdout is writable at once, stdin only when the harness has written.
+    struct pollfd in = {0, POLLIN, 0}, out = {1, POLLOUT, 0};
+    int n = poll(&in, 1, 5000);
+    printf("poll stdin: %d %s\n", n, (in.revents & (POLLIN | POLLHUP)) ? "readable" : "no");
+    n = poll(&out, 1, 5000);
+    printf("poll stdout: %d %s\n", n, (out.revents & POLLOUT) ? "writable" : "no");
     char buf[4096];
     size_t total = 0, lines = 0;
     ssize_t got;
