@@ -3,9 +3,12 @@
 #
 #   make / make build   configure (Ninja, Release) and build everything in build/
 #   make test           build, then run every test with ctest (unit, spec, ...)
+#   make run            build, then run the bootstrap example (root; Ctrl-C to stop)
 #   make spec           build the spec runner and run the WebAssembly core spec suite
 #                       (SPEC_ARGS="--verbose i32 call" narrows it down)
 #   make sanitize       build with ASan+UBSan (clang-19) in build-asan/ and run every test
+#   make bench          build, then run the compute benchmarks against native (BENCH_RUNS=N)
+#   make fuzz           libFuzzer (clang-19, ASan+UBSan) on the engine for FUZZ_SECONDS in build-fuzz/
 #   make format         clang-format -i every project C/C++ file
 #   make format-check   fail if any project C/C++ file is not formatted
 #   make clean          remove the build directories
@@ -26,6 +29,8 @@ SPEC_DIR       ?= $(abspath ../shared/spec/core)
 CLANG_FORMAT   ?= clang-format
 CMAKE_FLAGS    ?=
 SPEC_ARGS      ?=
+FUZZ_SECONDS   ?= 1800
+RUN_ARGS       ?=
 
 # Project C/C++ sources: every C/C++ file outside build trees, minus generated headers.
 FORMAT_EXCLUDE ?= %/vmlinux.h
@@ -35,7 +40,7 @@ FORMAT_FILES = $(filter-out $(FORMAT_EXCLUDE),$(shell find . \
     -print | sort))
 
 .DEFAULT_GOAL := build
-.PHONY: all deps configure build test spec sanitize format format-check clean
+.PHONY: all deps configure build run test spec bench fuzz sanitize format format-check clean
 
 all: build
 
@@ -51,12 +56,21 @@ configure: $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+run: build
+	$(BUILD_DIR)/wbpf run $(BUILD_DIR)/examples/bootstrap.wasm $(RUN_ARGS)
+
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 spec: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target wbpf_spec_runner
 	$(BUILD_DIR)/tests/spec/wbpf_spec_runner $(SPEC_DIR) $(SPEC_ARGS)
+
+bench: build
+	scripts/bench.sh $(BUILD_DIR)
+
+fuzz: | deps
+	WBPF_SPEC_DIR=$(SPEC_DIR) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 $(ASAN_BUILD_DIR)/build.ninja: | deps
 	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

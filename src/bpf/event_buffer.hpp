@@ -43,8 +43,8 @@ private:
     int epoll_fd_ = -1;
     ring_buffer* ring_ = nullptr;
     perf_buffer* perf_ = nullptr;
-    GuestCallback* current_ = nullptr; ///< the poll in progress, for the libbpf callbacks
-    bool pending_ = false;             ///< the last poll stopped early: records may be left
+    GuestCallback* current_ = nullptr;  ///< the poll in progress, for the libbpf callbacks
+    bool pending_ = false;              ///< the last poll stopped early: records may be left
     bool drained_for_shutdown_ = false; ///< the post-shutdown drain happened: polls say -EINTR
 
     static int on_ring_record(void* self, void* data, size_t size);

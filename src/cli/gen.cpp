@@ -1,7 +1,7 @@
 // `wbpf gen skeleton|types`: the header generators of src/gen behind the CLI.
+#include "gen/gen.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "gen/gen.hpp"
 
 #include <memory>
 
@@ -28,8 +28,9 @@ CommandAction add_gen_command(CLI::App& app, const GlobalOptions&) {
     types_cmd->add_option("object", types->object_path, "The BPF object (with BTF)")
         ->required()
         ->type_name("X.bpf.o");
-    types_cmd->add_option("--type", types->type_names,
-                          "A type to emit with its dependencies (repeatable; default: all)")
+    types_cmd
+        ->add_option("--type", types->type_names,
+                     "A type to emit with its dependencies (repeatable; default: all)")
         ->type_name("NAME")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     types_cmd->add_option("-o,--output", types->output_path, "Output file (default: stdout)");

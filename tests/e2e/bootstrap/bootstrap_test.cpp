@@ -261,39 +261,6 @@ TEST_F(BootstrapWasmTest, TrapReleasesEverything) {
     EXPECT_TRUE(released(loaded)) << "programs or links left after a trap";
 }
 
-/// Best of three: milliseconds from spawning `argv` to its table header.
-long best_time_to_header(const std::vector<std::string>& argv) {
-    long best = 1L << 30;
-    for (int i = 0; i < 3; ++i) {
-        auto started = std::chrono::steady_clock::now();
-        ChildProcess bootstrap(argv);
-        EXPECT_TRUE(bootstrap.wait_for_text("FILENAME/EXIT CODE\n", 20s))
-            << bootstrap.error_output();
-        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - started);
-        best = std::min(best, static_cast<long>(took.count()));
-        bootstrap.signal(SIGINT);
-        EXPECT_TRUE(bootstrap.wait(10s));
-    }
-    return best;
-}
-
-TEST_F(BootstrapWasmTest, PrintsItsHeaderWithin100ms) {
-    long wasm = best_time_to_header({wbpf_binary(), "run", WBPF_BOOTSTRAP_WASM});
-    long native =
-        file_exists(WBPF_BOOTSTRAP_NATIVE) ? best_time_to_header({WBPF_BOOTSTRAP_NATIVE}) : 0;
-    std::printf("time to header, best of 3: bootstrap.wasm %ld ms, native twin %ld ms\n", wasm,
-                native);
-#ifndef WBPF_E2E_OPTIMIZED
-    GTEST_SKIP() << "timing is only checked in optimized builds (measured " << wasm << " ms)";
-#endif
-    // Most of the time is the kernel's (BTF, verifier, attach): on a machine so loaded that the
-    // native twin alone needs over 60 ms, 100 ms cannot be judged.
-    if (native > 60)
-        GTEST_SKIP() << "machine too loaded: the native twin needs " << native << " ms";
-    EXPECT_LE(wasm, 100) << "bootstrap.wasm needs " << wasm << " ms to print its header";
-}
-
 // Size and contents of the shipped module: no root needed.
 TEST(BootstrapWasmFile, AtMost100KBWithoutDebugSections) {
     std::ifstream in(WBPF_BOOTSTRAP_WASM, std::ios::binary);
