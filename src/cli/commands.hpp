@@ -21,4 +21,7 @@ CommandAction add_run_command(CLI::App& app, const GlobalOptions& global);
 /// `wbpf gen skeleton|types X.bpf.o` (gen.cpp).
 CommandAction add_gen_command(CLI::App& app, const GlobalOptions& global);
 
+/// `wbpf doctor`: what this kernel offers eBPF tools (doctor.cpp).
+CommandAction add_doctor_command(CLI::App& app, const GlobalOptions& global);
+
 } // namespace wbpf::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     };
     registered(add_run_command(app, global));
     registered(add_gen_command(app, global));
+    registered(add_doctor_command(app, global));
 
     try {
         app.parse(argc, argv);
