@@ -8,6 +8,7 @@
 #                       (SPEC_ARGS="--verbose i32 call" narrows it down)
 #   make sanitize       build with ASan+UBSan (clang-19) in build-asan/ and run every test
 #   make bench          build, then run the compute benchmarks against native (BENCH_RUNS=N)
+#   make bench-events   build, then run the event-path benchmarks against native libbpf (root)
 #   make fuzz           libFuzzer (clang-19, ASan+UBSan) on the engine for FUZZ_SECONDS in build-fuzz/
 #   make format         clang-format -i every project C/C++ file
 #   make format-check   fail if any project C/C++ file is not formatted
@@ -40,7 +41,7 @@ FORMAT_FILES = $(filter-out $(FORMAT_EXCLUDE),$(shell find . \
     -print | sort))
 
 .DEFAULT_GOAL := build
-.PHONY: all deps configure build run test spec bench fuzz sanitize format format-check clean
+.PHONY: all deps configure build run test spec bench bench-events fuzz sanitize format format-check clean
 
 all: build
 
@@ -68,6 +69,9 @@ spec: configure
 
 bench: build
 	scripts/bench.sh $(BUILD_DIR)
+
+bench-events: build
+	scripts/bench-events.sh $(BUILD_DIR)
 
 fuzz: | deps
 	WBPF_SPEC_DIR=$(SPEC_DIR) scripts/fuzz.sh $(FUZZ_SECONDS)

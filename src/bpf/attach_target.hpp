@@ -11,6 +11,8 @@
 //     followed by another ':' is a pid, so a relative binary named only by digits needs "./".
 //     binary: everything up to the last ':'. symbol: an ELF symbol (libbpf resolves it,
 //     "name@LIB" allowed); offset: decimal or 0x-hex, added to the symbol or absolute.
+//   perf_event         freq=HZ|period=NS[,pid=PID][,cpu=N]   freq=49,cpu=0
+//     software cpu-clock sampling events the host opens and owns (perf_event_attach.hpp).
 #pragma once
 
 #include <cstdint>

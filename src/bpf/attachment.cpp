@@ -2,6 +2,7 @@
 
 #include "bpf/attach_target.hpp"
 #include "bpf/kernel_features.hpp"
+#include "bpf/perf_event_attach.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -190,6 +191,7 @@ AttachResult attach_to_target(bpf_program* prog, std::string_view target,
     case BPF_PROG_TYPE_XDP: return attach_xdp(prog, target);
     case BPF_PROG_TYPE_SCHED_CLS: return attach_tc(prog, target);
     case BPF_PROG_TYPE_SOCKET_FILTER: return attach_socket_filter(prog, target);
+    case BPF_PROG_TYPE_PERF_EVENT: return attach_perf_event(prog, target);
     case BPF_PROG_TYPE_KPROBE:
         if (is_uprobe_section(section))
             return attach_uprobe(prog, target, is_uretprobe_section(section));

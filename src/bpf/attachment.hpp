@@ -24,7 +24,8 @@ struct AttachResult {
 /// Attaches `prog`. Without a target (nullopt or empty), libbpf attaches it by its section
 /// name. With a target, the program type decides its meaning (see attach_target.hpp):
 /// cgroup programs need a cgroup v2 directory (-EINVAL if it is not one), xdp/tc/socket
-/// filters an interface (-ENODEV if unknown), uprobes a [pid:]binary:symbol[+offset]; any other
+/// filters an interface (-ENODEV if unknown), uprobes a [pid:]binary:symbol[+offset], perf_event
+/// programs a sampling spec (perf_event_attach.hpp); any other
 /// program type given a target, or a malformed target, is -EINVAL. kprobe programs fail with
 /// -EOPNOTSUPP and a one-line message on stderr when the kernel has no kprobes. Other failures
 /// are explained on stderr only when `verbose`.

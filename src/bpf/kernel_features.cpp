@@ -72,10 +72,9 @@ FeatureCheck probe_btf_program(bpf_prog_type type, bpf_attach_type attach,
     if (id == 0) return {false, std::string("no ") + what + " target found in the kernel BTF"};
     int fd = load_minimal_program(type, attach, id);
     if (fd < 0)
-        return {false, std::string("the kernel refuses to load ") + what + " programs (" +
-                           std::strerror(-fd) + ")"};
-    FeatureCheck check{true, std::string("a ") + what + " program loads (" + std::string(name) +
-                                 ")"};
+        return {false, std::string(what) + " programs do not load (" + std::strerror(-fd) + ")"};
+    FeatureCheck check{true,
+                       std::string("a ") + what + " program loads (" + std::string(name) + ")"};
     if (name == "bpf_fentry_test1") { // only called by BPF_PROG_TEST_RUN: safe to attach
         int link = bpf_raw_tracepoint_open(nullptr, fd);
         if (link < 0)
@@ -192,8 +191,8 @@ FeatureCheck check_uprobes() {
 FeatureCheck check_trampolines() {
     static const FeatureCheck result = [] {
         return probe_btf_program(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
-                                 {"bpf_fentry_test1", "do_nanosleep", "vfs_read"},
-                                 BTF_KIND_FUNC, "fentry");
+                                 {"bpf_fentry_test1", "do_nanosleep", "vfs_read"}, BTF_KIND_FUNC,
+                                 "fentry");
     }();
     return result;
 }
@@ -214,10 +213,9 @@ FeatureCheck check_lsm() {
             return FeatureCheck{false, "\"bpf\" is not an active LSM (/sys/kernel/security/lsm: " +
                                            std::string(*active) + "; boot with lsm=...,bpf)"};
         FeatureCheck load =
-            probe_btf_program(BPF_PROG_TYPE_LSM, BPF_LSM_MAC,
-                              {"bpf_lsm_file_open", "bpf_lsm_bpf"}, BTF_KIND_FUNC, "LSM");
-        std::string listed = active ? "\"bpf\" is an active LSM" : "active LSMs unknown";
-        load.detail = listed + (load.available ? " and " : ", but ") + load.detail;
+            probe_btf_program(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, {"bpf_lsm_file_open", "bpf_lsm_bpf"},
+                              BTF_KIND_FUNC, "LSM");
+        load.detail += active ? "; \"bpf\" is an active LSM" : "; active LSMs unknown";
         return load;
     }();
     return result;

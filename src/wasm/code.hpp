@@ -170,21 +170,24 @@ namespace wbpf::wasm {
 #define WBPF_IMM_OPS(X)                                                                            \
     X(i32_add)                                                                                     \
     X(i32_sub)                                                                                     \
-    X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_eq)      \
-        X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u)          \
-            X(i32_ge_s) X(i32_ge_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or)          \
-                X(i64_xor) X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_eq) X(i64_ne) X(i64_lt_s)    \
-                    X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s)        \
-                        X(i64_ge_u)
+    X(i32_mul)                                                                                     \
+    X(i32_and)                                                                                     \
+    X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_eq) X(i32_ne) X(i32_lt_s)      \
+        X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u)        \
+            X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl)            \
+                X(i64_shr_s) X(i64_shr_u) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s)  \
+                    X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
 
 // Integer comparisons fused with a conditional branch (`br_NAME`: [a, b, target];
 // `br_NAME_imm`: [a, imm32, target] for i32, [a, target] + imm64 word for i64). X(name).
 #define WBPF_CMP_OPS(X)                                                                            \
     X(i32_eq)                                                                                      \
     X(i32_ne)                                                                                      \
-    X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s)            \
-        X(i32_ge_u) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u)            \
-            X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
+    X(i32_lt_s)                                                                                    \
+    X(i32_lt_u)                                                                                    \
+    X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_eq) X(i64_ne)    \
+        X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s)        \
+            X(i64_ge_u)
 
 // Everything else. Operands in brackets ("slot" = slot offset; "target" = branch offset).
 #define WBPF_OTHER_OPS(X)                                                                          \
@@ -193,7 +196,6 @@ namespace wbpf::wasm {
     X(br_if)         /* [cond slot, target] */                                                     \
     X(br_unless)     /* [cond slot, target] */                                                     \
     X(br_table)      /* [index slot, n, target x (n + 1)] */                                       \
-    X(loop_header)   /* [] interrupt check at a back-edge target */                                \
     X(ret)           /* [] results already in fp[0..] */                                           \
     X(call)          /* [function index, first-argument slot] */                                   \
     X(call_indirect) /* [type index, table index, element-index slot, first-argument slot] */      \
@@ -241,7 +243,30 @@ namespace wbpf::wasm {
     X(i32_store16)                                                                                 \
     X(i64_store8)                                                                                  \
     X(i64_store16)                                                                                 \
-    X(i64_store32)
+    X(i64_store32)                                                                                 \
+    X(i32_load_ai) /* loads at (u32)(address + imm) + offset: [dst, address slot, offset, imm] */  \
+    X(i64_load_ai)                                                                                 \
+    X(f32_load_ai)                                                                                 \
+    X(f64_load_ai)                                                                                 \
+    X(i32_load8_s_ai)                                                                              \
+    X(i32_load8_u_ai)                                                                              \
+    X(i32_load16_s_ai)                                                                             \
+    X(i32_load16_u_ai)                                                                             \
+    X(i64_load8_s_ai)                                                                              \
+    X(i64_load8_u_ai)                                                                              \
+    X(i64_load16_s_ai)                                                                             \
+    X(i64_load16_u_ai)                                                                             \
+    X(i64_load32_s_ai)                                                                             \
+    X(i64_load32_u_ai)                                                                             \
+    X(i32_store_ai) /* stores at (u32)(address + imm) + offset: [address, value, offset, imm] */   \
+    X(i64_store_ai)                                                                                \
+    X(f32_store_ai)                                                                                \
+    X(f64_store_ai)                                                                                \
+    X(i32_store8_ai)                                                                               \
+    X(i32_store16_ai)                                                                              \
+    X(i64_store8_ai)                                                                               \
+    X(i64_store16_ai)                                                                              \
+    X(i64_store32_ai)
 
 /// Every internal instruction kind; the handler table is indexed by it.
 enum class IOp : uint16_t {

@@ -228,6 +228,9 @@ struct LastInstr {
     bool compare_imm = false;
     uint32_t a = 0, b = 0;
     uint64_t imm = 0;
+    /// It is `i32.add dst, a, imm` (or a subtraction of a constant, stored as an addition):
+    /// a load or store of the result can fold it in (`*_ai`).
+    bool add_imm = false;
 };
 
 const ValType single_types[] = {ValType::i32, ValType::i64,     ValType::f32,
@@ -281,6 +284,12 @@ private:
         last_.dst = dst;
     }
     bool last_valid() const { return last_.start != UINT32_MAX && last_.end == code_.size(); }
+    /// The address operand was just computed by an `i32.add`/`i32.sub` of a constant, the
+    /// last instruction emitted, whose result nothing else reads: a load/store can absorb it.
+    bool address_is_last_add(const Operand& addr) const {
+        return addr.entry.kind == EntryKind::own && last_valid() && last_.add_imm &&
+               last_.has_dst && last_.dst == slot_of(addr.pos);
+    }
     void forget_last() { last_.start = UINT32_MAX; }
 
     // ---- Operand stack ----
@@ -672,8 +681,8 @@ void FunctionCompiler::op_block(CtrlKind kind) {
         push_own(c.params[i]);
     watermark_ = height();
     if (kind == CtrlKind::loop) {
+        // No instruction: every branch back to it checks for interrupts (interpreter JUMP).
         ctrls_.back().loop_start = static_cast<uint32_t>(code_.size());
-        emit(IOp::loop_header, {});
     }
 }
 
@@ -1034,6 +1043,12 @@ void FunctionCompiler::op_numeric(const NumericInfo& info) {
             start = emit(op, {dst, sa, sb});
         }
         record_last(start, true, dst);
+        if (use_imm && (op == IOp::i32_add || op == IOp::i32_sub)) {
+            last_.add_imm = true;
+            last_.a = sa;
+            const uint32_t c = static_cast<uint32_t>(b.entry.value);
+            last_.imm = op == IOp::i32_add ? c : 0u - c;
+        }
         if (inverse_compare(op) != IOp::count_) {
             last_.compare = op;
             last_.compare_imm = use_imm;
@@ -1053,10 +1068,18 @@ void FunctionCompiler::op_load(uint8_t opcode) {
     if (align > memory_natural_align[k]) invalid("alignment must not be larger than natural");
     Operand addr = pop(ValType::i32);
     if (live()) {
-        const uint32_t sa = slot(addr);
         const uint32_t dst = slot_of(addr.pos);
-        const uint32_t start =
-            emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load) + k), {dst, sa, offset});
+        uint32_t start;
+        if (address_is_last_add(addr)) {
+            const LastInstr add = last_;
+            code_.resize(add.start);
+            start = emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load_ai) + k),
+                         {dst, add.a, offset, static_cast<uint32_t>(add.imm)});
+        } else {
+            const uint32_t sa = slot(addr);
+            start =
+                emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load) + k), {dst, sa, offset});
+        }
         record_last(start, true, dst);
     }
     push_own(memory_value_type[k]);
@@ -1071,9 +1094,21 @@ void FunctionCompiler::op_store(uint8_t opcode) {
     Operand value = pop(memory_value_type[k]);
     Operand addr = pop(ValType::i32);
     if (live()) {
-        const uint32_t sv = slot(value);
-        const uint32_t sa = slot(addr);
-        emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load) + k), {sa, sv, offset});
+        // The value is pending (nothing emitted for it) when the address add is the last
+        // instruction; materialising a constant value writes above the address slot.
+        if (value.entry.kind != EntryKind::own && address_is_last_add(addr)) {
+            const LastInstr add = last_;
+            code_.resize(add.start);
+            forget_last();
+            const uint32_t sv = slot(value);
+            // The _ai kinds follow the plain ones' order: stores come after the 14 loads.
+            emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load_ai) + k),
+                 {add.a, sv, offset, static_cast<uint32_t>(add.imm)});
+        } else {
+            const uint32_t sv = slot(value);
+            const uint32_t sa = slot(addr);
+            emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load) + k), {sa, sv, offset});
+        }
         forget_last();
     }
 }

@@ -152,6 +152,16 @@ using S64 = int64_t;
         mem_size = *mem_size_ptr;                                                                  \
     } while (0)
 #define NEXT() goto* reinterpret_cast<const void*>(pc[0])
+// A taken branch. Offsets <= 0 are exactly the back-edges (branches to a loop label): the
+// interrupt check lives there rather than in an instruction of its own at the loop start.
+#define JUMP(offset)                                                                               \
+    do {                                                                                           \
+        const int32_t jump_ = (offset);                                                            \
+        if (jump_ <= 0 && interrupt.load(std::memory_order_relaxed)) [[unlikely]]                  \
+            TRAP(TrapKind::interrupted);                                                           \
+        pc += jump_;                                                                               \
+        NEXT();                                                                                    \
+    } while (0)
 #define TRAP(kind)                                                                                 \
     do {                                                                                           \
         trap = (kind);                                                                             \
@@ -245,26 +255,30 @@ using S64 = int64_t;
     L_br_i32_##op : {                                                                              \
         const uint32_t a = rd<uint32_t>(fp, O0);                                                   \
         const uint32_t b = rd<uint32_t>(fp, O1);                                                   \
-        pc += (expr) ? static_cast<int32_t>(O2) : 3;                                               \
+        if (expr) JUMP(static_cast<int32_t>(O2));                                                  \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     }                                                                                              \
     L_br_i32_##op##_imm : {                                                                        \
         const uint32_t a = rd<uint32_t>(fp, O0);                                                   \
         const uint32_t b = O1;                                                                     \
-        pc += (expr) ? static_cast<int32_t>(O2) : 3;                                               \
+        if (expr) JUMP(static_cast<int32_t>(O2));                                                  \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     }
 #define BR64(op, expr)                                                                             \
     L_br_i64_##op : {                                                                              \
         const uint64_t a = rd<uint64_t>(fp, O0);                                                   \
         const uint64_t b = rd<uint64_t>(fp, O1);                                                   \
-        pc += (expr) ? static_cast<int32_t>(O2) : 3;                                               \
+        if (expr) JUMP(static_cast<int32_t>(O2));                                                  \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     }                                                                                              \
     L_br_i64_##op##_imm : {                                                                        \
         const uint64_t a = rd<uint64_t>(fp, O0);                                                   \
         const uint64_t b = pc[2];                                                                  \
-        pc += (expr) ? static_cast<int32_t>(O1) : 3;                                               \
+        if (expr) JUMP(static_cast<int32_t>(O1));                                                  \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     }
     CMP_OPS(BR32, uint32_t, S32)
@@ -423,6 +437,50 @@ using S64 = int64_t;
     STOREOP(i64_store16, uint64_t, uint16_t)
     STOREOP(i64_store32, uint64_t, uint32_t)
 
+    // Address + constant folded in (the add wraps at 32 bits, as the i32.add it replaces).
+#define LOADOP_AI(name, MT, R)                                                                     \
+    L_##name##_ai : {                                                                              \
+        const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O1) + O3) + O2;                 \
+        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
+            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        wr<R>(fp, O0, static_cast<R>(numeric::load_le<MT>(mem_base + ea)));                        \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    LOADOP_AI(i32_load, uint32_t, uint32_t)
+    LOADOP_AI(i64_load, uint64_t, uint64_t)
+    LOADOP_AI(f32_load, uint32_t, uint32_t)
+    LOADOP_AI(f64_load, uint64_t, uint64_t)
+    LOADOP_AI(i32_load8_s, int8_t, uint32_t)
+    LOADOP_AI(i32_load8_u, uint8_t, uint32_t)
+    LOADOP_AI(i32_load16_s, int16_t, uint32_t)
+    LOADOP_AI(i32_load16_u, uint16_t, uint32_t)
+    LOADOP_AI(i64_load8_s, int8_t, uint64_t)
+    LOADOP_AI(i64_load8_u, uint8_t, uint64_t)
+    LOADOP_AI(i64_load16_s, int16_t, uint64_t)
+    LOADOP_AI(i64_load16_u, uint16_t, uint64_t)
+    LOADOP_AI(i64_load32_s, int32_t, uint64_t)
+    LOADOP_AI(i64_load32_u, uint32_t, uint64_t)
+
+#define STOREOP_AI(name, T, MT)                                                                    \
+    L_##name##_ai : {                                                                              \
+        const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O0) + O3) + O2;                 \
+        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
+            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        numeric::store_le<MT>(mem_base + ea, static_cast<MT>(rd<T>(fp, O1)));                      \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    STOREOP_AI(i32_store, uint32_t, uint32_t)
+    STOREOP_AI(i64_store, uint64_t, uint64_t)
+    STOREOP_AI(f32_store, uint32_t, uint32_t)
+    STOREOP_AI(f64_store, uint64_t, uint64_t)
+    STOREOP_AI(i32_store8, uint32_t, uint8_t)
+    STOREOP_AI(i32_store16, uint32_t, uint16_t)
+    STOREOP_AI(i64_store8, uint64_t, uint8_t)
+    STOREOP_AI(i64_store16, uint64_t, uint16_t)
+    STOREOP_AI(i64_store32, uint64_t, uint32_t)
+
 L_memory_size:
     wr<uint32_t>(fp, O0, static_cast<uint32_t>(mem_size >> 16));
     pc += 2;
@@ -575,26 +633,21 @@ L_global_set:
 L_unreachable:
     TRAP(TrapKind::unreachable);
 L_br:
-    pc += static_cast<int32_t>(O0);
-    NEXT();
+    JUMP(static_cast<int32_t>(O0));
 L_br_if:
-    pc += rd<uint32_t>(fp, O0) ? static_cast<int32_t>(O1) : 2;
+    if (rd<uint32_t>(fp, O0)) JUMP(static_cast<int32_t>(O1));
+    pc += 2;
     NEXT();
 L_br_unless:
-    pc += rd<uint32_t>(fp, O0) ? 2 : static_cast<int32_t>(O1);
+    if (!rd<uint32_t>(fp, O0)) JUMP(static_cast<int32_t>(O1));
+    pc += 2;
     NEXT();
 L_br_table : {
     uint32_t i = rd<uint32_t>(fp, O0);
     const uint32_t n = O1;
     if (i > n) i = n;
-    pc += static_cast<int32_t>(operand_at(pc, 2 + i));
-    NEXT();
+    JUMP(static_cast<int32_t>(operand_at(pc, 2 + i)));
 }
-L_loop_header:
-    if (interrupt.load(std::memory_order_relaxed)) [[unlikely]]
-        TRAP(TrapKind::interrupted);
-    pc += 1;
-    NEXT();
 
 L_call:
     callee = funcs[O0];
@@ -689,6 +742,7 @@ trap_exit:
 
 #undef LOAD_CONTEXT
 #undef NEXT
+#undef JUMP
 #undef TRAP
 #undef O0
 #undef O1

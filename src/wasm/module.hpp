@@ -58,8 +58,8 @@ enum class SegmentMode : uint8_t { active, passive, declarative };
 struct ElementSegment {
     SegmentMode mode = SegmentMode::active;
     ValType type = ValType::funcref;
-    uint32_t table = 0;          ///< for active segments
-    ConstExpr offset;            ///< for active segments (an i32 expression)
+    uint32_t table = 0;           ///< for active segments
+    ConstExpr offset;             ///< for active segments (an i32 expression)
     std::vector<ConstExpr> items; ///< each ref.func, ref.null or global.get
 };
 
@@ -100,8 +100,8 @@ struct Module {
 
     std::vector<FuncType> types;
     std::vector<Import> imports;
-    std::vector<uint32_t> functions; ///< type index of each *defined* function
-    std::vector<TableType> tables;   ///< defined tables
+    std::vector<uint32_t> functions;  ///< type index of each *defined* function
+    std::vector<TableType> tables;    ///< defined tables
     std::vector<MemoryType> memories; ///< defined memories
     std::vector<Global> globals;      ///< defined globals
     std::vector<Export> exports;

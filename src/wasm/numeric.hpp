@@ -275,7 +275,13 @@ template <WasmFloat F>
 inline F fnearest(F a) noexcept {
     if (a != a) [[unlikely]]
         return a + a;
-    return std::nearbyint(a);
+    // Adding and subtracting 2^(mantissa bits) rounds to an integer in the default rounding
+    // mode; larger magnitudes are integers already. Inline, unlike nearbyint without SSE4.1:
+    // wbpf then needs no libm.so at all (start-up time and RSS, docs/PERFORMANCE.md).
+    constexpr F two_to_mantissa = sizeof(F) == 4 ? F(0x1p23) : F(0x1p52);
+    const F magnitude = std::fabs(a);
+    if (!(magnitude < two_to_mantissa)) return a;
+    return std::copysign((magnitude + two_to_mantissa) - two_to_mantissa, a);
 }
 template <WasmFloat F>
 inline F fsqrt(F a) noexcept {

@@ -15,7 +15,9 @@
  *   host (its SHF_EXECINSTR flag is cleared in the embedded copy), so all programs sharing a
  *   section must agree; mixed settings make load fail with -EOPNOTSUPP.
  * - bpf_program__set_attach_target(prog, 0, target) stores a host attach target: a cgroup v2
- *   directory, an interface name ("eth0", tc: "eth0:ingress") or "binary:symbol[+offset]".
+ *   directory, an interface name ("eth0", tc: "eth0:ingress"), "binary:symbol[+offset]", or for
+ *   perf_event programs a sampling spec the host opens events for ("freq=49", "period=NS",
+ *   optionally ",pid=PID" / ",cpu=N").
  * - When load fails the host gives no reason (see `wbpf run -v`): bpf_object__load returns
  *   -EINVAL.
  */

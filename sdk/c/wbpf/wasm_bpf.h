@@ -21,8 +21,9 @@ WBPF_IMPORT("wasm_load_bpf_object")
 uint64_t wasm_load_bpf_object(const void* buf, int size);
 
 /* Attaches program `name`. `target` NULL or "" auto-attaches by section; otherwise a cgroup v2
- * directory, an interface name ("eth0", tc: "eth0:ingress"), or "binary:symbol[+offset]".
- * 0 or -errno. */
+ * directory, an interface name ("eth0", tc: "eth0:ingress"), "binary:symbol[+offset]", or for
+ * perf_event programs "freq=HZ" / "period=NS" [",pid=PID"] [",cpu=N"] (cpu-clock sampling events
+ * the host opens, one per CPU by default). 0 or -errno. */
 WBPF_IMPORT("wasm_attach_bpf_program")
 int wasm_attach_bpf_program(uint64_t obj, const char* name, const char* target);
 

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* uprobe, user half (wasm32-wasi guest): attaches uprobe.bpf.o's uprobe and uretprobe to the
+ * function named on the command line and prints one line per completed call, with its
+ * arguments and return value, until SIGINT/SIGTERM; then a summary line. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "uprobe.h"
+#include "uprobe.skel.h"
+
+#define MAX_TARGET_LEN 4096
+
+struct options {
+    const char* binary;
+    const char* symbol;
+    int pid;      /* 0: every process */
+    int nr_args;  /* arguments printed */
+    int as_int32; /* arguments and return value are C ints */
+    int hex;      /* print in hexadecimal */
+    int timestamps;
+    int verbose;
+};
+
+static void usage(FILE* out) {
+    fprintf(out,
+            "Usage: uprobe -b BINARY -f SYMBOL [-p PID] [-a N] [-i] [-x] [-T] [-v] [-h]\n"
+            "Trace calls of a user-space function: arguments, return value, duration.\n"
+            "\n"
+            "  -b BINARY  the executable or library (path as the host sees it)\n"
+            "  -f SYMBOL  the function: an ELF symbol, SYMBOL+OFFSET, or an address\n"
+            "  -p PID     only calls made by this process\n"
+            "  -a N       print the first N arguments (0-%d, default 2)\n"
+            "  -i         arguments and return value are 32-bit signed ints\n"
+            "             (default: 64-bit signed)\n"
+            "  -x         print arguments and return value in hexadecimal\n"
+            "  -T         print the time of the return (HH:MM:SS)\n"
+            "  -v         report progress on stderr\n"
+            "  -h         show this help\n",
+            UPROBE_MAX_ARGS);
+}
+
+static int parse_number(const char* text, long min, long max, long* value) {
+    char* end = NULL;
+    errno = 0;
+    long n = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || n < min || n > max) return -1;
+    *value = n;
+    return 0;
+}
+
+/* Returns 0 and fills *options, 1 for -h, -1 on a bad argument. */
+static int parse_args(int argc, char** argv, struct options* options) {
+    int c;
+    long value;
+    options->nr_args = 2;
+    while ((c = getopt(argc, argv, "b:f:p:a:ixTvh")) != -1) {
+        switch (c) {
+        case 'b': options->binary = optarg; break;
+        case 'f': options->symbol = optarg; break;
+        case 'p':
+            if (parse_number(optarg, 1, 0x3fffffff, &value)) {
+                fprintf(stderr, "uprobe: invalid PID '%s'\n", optarg);
+                return -1;
+            }
+            options->pid = (int)value;
+            break;
+        case 'a':
+            if (parse_number(optarg, 0, UPROBE_MAX_ARGS, &value)) {
+                fprintf(stderr, "uprobe: invalid argument count '%s' (0-%d)\n", optarg,
+                        UPROBE_MAX_ARGS);
+                return -1;
+            }
+            options->nr_args = (int)value;
+            break;
+        case 'i': options->as_int32 = 1; break;
+        case 'x': options->hex = 1; break;
+        case 'T': options->timestamps = 1; break;
+        case 'v': options->verbose = 1; break;
+        case 'h': return 1;
+        default: return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "uprobe: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (!options->binary || !options->binary[0] || !options->symbol || !options->symbol[0]) {
+        fprintf(stderr, "uprobe: -b BINARY and -f SYMBOL are required\n");
+        return -1;
+    }
+    /* The host splits "[pid:]binary:symbol" at the last ':'. */
+    if (strchr(options->symbol, ':')) {
+        fprintf(stderr, "uprobe: invalid symbol '%s'\n", options->symbol);
+        return -1;
+    }
+    return 0;
+}
+
+/* Builds the host attach target "[pid:]binary:symbol" into out; 0 or -1 if too long. */
+static int attach_target(const struct options* options, char* out, size_t size) {
+    /* A leading all-digit field followed by ':' would be read as a pid. */
+    const char* binary = options->binary;
+    const char* prefix = strspn(binary, "0123456789") == strlen(binary) ? "./" : "";
+    int n = options->pid
+                ? snprintf(out, size, "%d:%s%s:%s", options->pid, prefix, binary, options->symbol)
+                : snprintf(out, size, "%s%s:%s", prefix, binary, options->symbol);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+struct state {
+    const struct options* options;
+    unsigned long long calls;
+};
+
+static void print_value(const struct options* options, uint64_t raw) {
+    if (options->as_int32) {
+        if (options->hex)
+            printf("0x%" PRIx32, (uint32_t)raw);
+        else
+            printf("%" PRId32, (int32_t)(uint32_t)raw);
+    } else if (options->hex) {
+        printf("0x%" PRIx64, raw);
+    } else {
+        printf("%" PRId64, (int64_t)raw);
+    }
+}
+
+static int handle_event(void* ctx, void* data, size_t size) {
+    struct state* state = ctx;
+    const struct options* options = state->options;
+    const struct event* e = data;
+    if (size < sizeof(*e)) return 0; /* not ours: ignore rather than read past the record */
+
+    char comm[TASK_COMM_LEN + 1];
+    memcpy(comm, e->comm, TASK_COMM_LEN);
+    comm[TASK_COMM_LEN] = '\0';
+    if (options->timestamps) {
+        char ts[16];
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+        printf("%-8s ", ts);
+    }
+    printf("%-7d %-7d %-16s %10.3f %s(", e->pid, e->tid, comm, (double)e->duration_ns / 1000.0,
+           options->symbol);
+    for (int i = 0; i < options->nr_args; i++) {
+        if (i) printf(", ");
+        print_value(options, e->args[i]);
+    }
+    printf(") = ");
+    print_value(options, e->ret);
+    putchar('\n');
+    state->calls++;
+    return 0;
+}
+
+int main(int argc, char** argv) {
+    struct options options = {0};
+    int parsed = parse_args(argc, argv, &options);
+    if (parsed != 0) {
+        usage(parsed > 0 ? stdout : stderr);
+        return parsed > 0 ? 0 : 1;
+    }
+    static char target[MAX_TARGET_LEN];
+    if (attach_target(&options, target, sizeof(target))) {
+        fprintf(stderr, "uprobe: binary path too long\n");
+        return 1;
+    }
+
+    struct uprobe_bpf* skel = uprobe_bpf__open();
+    if (!skel) {
+        fprintf(stderr, "uprobe: failed to open the BPF skeleton: %s\n", strerror(errno));
+        return 1;
+    }
+    struct state state = {.options = &options};
+    struct bpf_buffer* buffer = NULL;
+    int err = uprobe_bpf__load(skel);
+    if (err) {
+        fprintf(stderr, "uprobe: failed to load the BPF object: %s\n", strerror(-err));
+        goto cleanup;
+    }
+    /* The return probe first, so that every recorded entry gets its return seen. */
+    struct bpf_program* programs[] = {skel->progs.uprobe_return, skel->progs.uprobe_entry};
+    for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
+        err = bpf_program__set_attach_target(programs[i], 0, target);
+        if (!err && !bpf_program__attach(programs[i])) err = -errno;
+        if (err) {
+            fprintf(stderr, "uprobe: cannot attach to %s:%s: %s\n", options.binary, options.symbol,
+                    strerror(-err));
+            goto cleanup;
+        }
+    }
+    if (options.verbose) fprintf(stderr, "uprobe: attached to %s\n", target);
+
+    buffer = bpf_buffer__new(skel->maps.rb, NULL);
+    if (!buffer) {
+        err = -errno;
+        fprintf(stderr, "uprobe: failed to create the ring buffer: %s\n", strerror(errno));
+        goto cleanup;
+    }
+    err = bpf_buffer__open(buffer, handle_event, &state);
+    if (err) {
+        fprintf(stderr, "uprobe: failed to open the ring buffer: %s\n", strerror(-err));
+        goto cleanup;
+    }
+
+    if (options.timestamps) printf("%-8s ", "TIME");
+    printf("%-7s %-7s %-16s %10s %s\n", "PID", "TID", "COMM", "LAT(us)", "CALL = RETURN");
+    fflush(stdout);
+    for (;;) {
+        err = bpf_buffer__poll(buffer, 100 /* ms */);
+        if (err > 0) fflush(stdout); /* one write per batch, also when stdout is a pipe */
+        if (err == -EINTR) {         /* SIGINT/SIGTERM */
+            err = 0;
+            break;
+        }
+        if (err < 0) {
+            fprintf(stderr, "uprobe: polling the ring buffer failed: %s\n", strerror(-err));
+            break;
+        }
+    }
+    printf("Traced %llu calls of %s in %s.\n", state.calls, options.symbol, options.binary);
+    fflush(stdout);
+
+cleanup:
+    bpf_buffer__free(buffer);
+    uprobe_bpf__destroy(skel);
+    return err < 0 ? 1 : 0;
+}

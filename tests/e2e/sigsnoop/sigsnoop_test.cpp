@@ -1,0 +1,318 @@
+// sigsnoop end to end against the real kernel: build/examples/sigsnoop.wasm under `wbpf run`
+// sees the signals this test sends to a child it owns, with each call's result and what became
+// of the signal, and a kill to a pid that does not exist failing with ESRCH.
+#include "bpf_listing.hpp"
+#include "child_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace wbpf::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string wbpf_binary() {
+    const char* override_path = std::getenv("WBPF_E2E_WBPF");
+    return override_path && *override_path ? override_path : WBPF_BINARY;
+}
+
+const std::set<std::string> sigsnoop_programs = {
+    "sig_kill_enter", "sig_tkill_enter", "sig_tgkill_ent", "sig_kill_exit",
+    "sig_tkill_exit", "sig_tgkill_exit", "sig_generate"};
+
+struct Line {
+    std::string comm, sig, how, fate;
+    long pid = 0, tpid = 0, result = 0;
+    bool operator==(const Line&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const Line& l) {
+    return out << l.pid << " " << l.comm << " " << l.sig << " " << l.tpid << " " << l.result << " "
+               << l.how << " " << l.fate;
+}
+
+/// Lines "PID COMM SIG TPID RESULT HOW FATE" of `output` (COMM without spaces here).
+std::vector<Line> parse_lines(const std::string& output) {
+    std::vector<Line> lines;
+    // Complete lines only: the output may have been read in the middle of one.
+    std::istringstream in(output.substr(0, output.rfind('\n') + 1));
+    std::string text;
+    while (std::getline(in, text)) {
+        std::istringstream fields(text);
+        Line line;
+        if (!(fields >> line.pid >> line.comm >> line.sig >> line.tpid >> line.result >> line.how >>
+              line.fate))
+            continue;
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+/// The lines of `output` about `target` (sent to it, or by it).
+std::vector<Line> lines_for(const std::string& output, pid_t target) {
+    std::vector<Line> result;
+    for (const Line& line : parse_lines(output))
+        if (line.tpid == target) result.push_back(line);
+    return result;
+}
+
+std::string own_comm() {
+    std::ifstream in("/proc/self/comm");
+    std::string comm;
+    std::getline(in, comm);
+    return comm;
+}
+
+/// A pid that no process has (kill(pid, 0) says ESRCH).
+pid_t unused_pid() {
+    for (pid_t pid = 32767; pid > 300; --pid)
+        if (kill(pid, 0) != 0 && errno == ESRCH) return pid;
+    return -1;
+}
+
+/// A child of this test that waits for signals, with SIGUSR2 blocked so it stays pending.
+class SignalTarget {
+public:
+    SignalTarget() {
+        int ready[2];
+        if (pipe(ready) != 0) throw std::runtime_error("pipe failed");
+        pid_ = fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            sigset_t set;
+            sigemptyset(&set);
+            sigaddset(&set, SIGUSR2);
+            sigprocmask(SIG_BLOCK, &set, nullptr);
+            close(ready[1]); // tells the parent SIGUSR2 is blocked
+            for (;;)
+                pause();
+        }
+        close(ready[1]);
+        char byte;
+        while (read(ready[0], &byte, 1) < 0 && errno == EINTR) {
+        }
+        close(ready[0]);
+    }
+    ~SignalTarget() {
+        if (!reaped_) {
+            kill(pid_, SIGKILL);
+            reap();
+        }
+    }
+    pid_t pid() const { return pid_; }
+    int reap() {
+        int status = 0;
+        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        reaped_ = true;
+        return status;
+    }
+
+private:
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+};
+
+bool released(const std::set<uint32_t>& programs) {
+    for (int i = 0; i < 100; ++i) {
+        std::set<uint32_t> left;
+        for (uint32_t id : bpf_program_ids())
+            if (programs.count(id)) left.insert(id);
+        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
+        std::this_thread::sleep_for(30ms);
+    }
+    return false;
+}
+
+bool file_exists(const std::string& path) {
+    struct stat st;
+    return stat(path.c_str(), &st) == 0;
+}
+
+class SigsnoopTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
+        for (const std::string& path : {wbpf_binary(), std::string(WBPF_SIGSNOOP_WASM)})
+            ASSERT_TRUE(file_exists(path)) << path << " is not built";
+        missing_ = unused_pid();
+        ASSERT_GT(missing_, 0) << "no unused pid found";
+    }
+
+    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& options = {}) {
+        std::vector<std::string> argv = {wbpf_binary(), "run", WBPF_SIGSNOOP_WASM};
+        argv.insert(argv.end(), options.begin(), options.end());
+        auto child = std::make_unique<ChildProcess>(argv);
+        bool ready = child->wait_for_text(" FATE\n", 20s);
+        EXPECT_TRUE(ready) << "no header; stderr: " << child->error_output();
+        return ready ? std::move(child) : nullptr;
+    }
+
+    /// Waits until the kill to the missing pid, sent last, is printed.
+    bool wait_for_missing(ChildProcess& sigsnoop) {
+        return sigsnoop.wait_for_output(
+            [&](const std::string& out) { return !lines_for(out, missing_).empty(); }, 10s);
+    }
+
+    Line expected(const std::string& sig, pid_t tpid, long result, const std::string& how,
+                  const std::string& fate) const {
+        Line line;
+        line.pid = getpid();
+        line.comm = own_comm();
+        line.sig = sig;
+        line.tpid = tpid;
+        line.result = result;
+        line.how = how;
+        line.fate = fate;
+        return line;
+    }
+
+    pid_t missing_ = -1;
+};
+
+TEST_F(SigsnoopTest, ReportsEachSignalSentWithItsResultAndFate) {
+    auto sigsnoop = start({"-p", std::to_string(getpid())});
+    ASSERT_TRUE(sigsnoop);
+    SignalTarget target;
+    pid_t child = target.pid();
+    ASSERT_EQ(kill(child, 0), 0);
+    ASSERT_EQ(syscall(SYS_tkill, child, SIGCONT), 0); // default action: ignored
+    ASSERT_EQ(kill(child, SIGUSR2), 0);               // blocked: queued
+    ASSERT_EQ(kill(child, SIGUSR2), 0);               // already pending
+    ASSERT_EQ(syscall(SYS_tgkill, child, child, SIGTERM), 0);
+    ASSERT_TRUE(WIFSIGNALED(target.reap()));
+    ASSERT_EQ(kill(missing_, SIGTERM), -1);
+    ASSERT_EQ(errno, ESRCH);
+    ASSERT_TRUE(wait_for_missing(*sigsnoop)) << sigsnoop->output() << sigsnoop->error_output();
+
+    const std::string out = sigsnoop->output();
+    std::vector<Line> want = {
+        expected("0", child, 0, "kill", "-"),
+        expected("SIGCONT", child, 0, "tkill", "ignored"),
+        expected("SIGUSR2", child, 0, "kill", "delivered"),
+        expected("SIGUSR2", child, 0, "kill", "pending"),
+        expected("SIGTERM", child, 0, "tgkill", "delivered"),
+    };
+    EXPECT_EQ(lines_for(out, child), want) << out;
+    EXPECT_EQ(lines_for(out, missing_),
+              std::vector<Line>{expected("SIGTERM", missing_, -3, "kill", "-")})
+        << out;
+    // -p: only what this process sent (not the SIGCHLD its child's death generated).
+    for (const Line& line : parse_lines(out))
+        EXPECT_EQ(line.pid, getpid()) << line;
+    EXPECT_EQ(out.substr(0, out.find('\n')),
+              "PID     COMM             SIG        TPID    RESULT HOW    FATE");
+    sigsnoop->signal(SIGINT);
+    EXPECT_TRUE(sigsnoop->wait(10s));
+}
+
+TEST_F(SigsnoopTest, KernelGeneratedSignalsAreReportedToo) {
+    auto sigsnoop = start({"-s", "CHLD"});
+    ASSERT_TRUE(sigsnoop);
+    SignalTarget target;
+    pid_t child = target.pid();
+    ASSERT_EQ(kill(child, SIGKILL), 0);
+    target.reap();
+    // The child's exit generated SIGCHLD for this process, in the child's context.
+    ASSERT_TRUE(sigsnoop->wait_for_output(
+        [&](const std::string& out) {
+            for (const Line& line : lines_for(out, getpid()))
+                if (line.pid == child) return true;
+            return false;
+        },
+        10s))
+        << sigsnoop->output();
+    for (const Line& line : lines_for(sigsnoop->output(), getpid())) {
+        if (line.pid != child) continue;
+        EXPECT_EQ(line.sig, "SIGCHLD");
+        EXPECT_EQ(line.how, "other");
+        EXPECT_EQ(line.result, 0);
+    }
+    for (const Line& line : parse_lines(sigsnoop->output()))
+        EXPECT_EQ(line.sig, "SIGCHLD") << line;
+    sigsnoop->signal(SIGINT);
+    EXPECT_TRUE(sigsnoop->wait(10s));
+}
+
+TEST_F(SigsnoopTest, FailedOnlyAndSignalFilter) {
+    {
+        auto sigsnoop = start({"-x", "-p", std::to_string(getpid())});
+        ASSERT_TRUE(sigsnoop);
+        SignalTarget target;
+        ASSERT_EQ(kill(target.pid(), SIGCONT), 0);
+        ASSERT_EQ(kill(missing_, SIGUSR1), -1);
+        ASSERT_TRUE(wait_for_missing(*sigsnoop)) << sigsnoop->output();
+        sigsnoop->signal(SIGINT);
+        ASSERT_TRUE(sigsnoop->wait(10s));
+        EXPECT_TRUE(lines_for(sigsnoop->output(), target.pid()).empty()) << sigsnoop->output();
+        EXPECT_EQ(lines_for(sigsnoop->output(), missing_),
+                  std::vector<Line>{expected("SIGUSR1", missing_, -3, "kill", "-")});
+        EXPECT_NE(sigsnoop->output().find("1 signals traced, 1 failed\n"), std::string::npos)
+            << sigsnoop->output();
+    }
+    auto sigsnoop = start({"-s", "SIGUSR2", "-p", std::to_string(getpid())});
+    ASSERT_TRUE(sigsnoop);
+    SignalTarget target;
+    ASSERT_EQ(kill(target.pid(), SIGCONT), 0);
+    ASSERT_EQ(kill(target.pid(), SIGUSR2), 0);
+    ASSERT_EQ(kill(missing_, SIGUSR2), -1);
+    ASSERT_TRUE(wait_for_missing(*sigsnoop)) << sigsnoop->output();
+    EXPECT_EQ(lines_for(sigsnoop->output(), target.pid()),
+              std::vector<Line>{expected("SIGUSR2", target.pid(), 0, "kill", "delivered")});
+    sigsnoop->signal(SIGINT);
+    EXPECT_TRUE(sigsnoop->wait(10s));
+}
+
+TEST_F(SigsnoopTest, SigintExitsZeroWithSummaryAndReleasesEverything) {
+    std::set<uint32_t> before = bpf_program_ids(sigsnoop_programs);
+    auto sigsnoop = start({"-p", std::to_string(getpid())});
+    ASSERT_TRUE(sigsnoop);
+    std::set<uint32_t> loaded;
+    for (uint32_t id : bpf_program_ids(sigsnoop_programs))
+        if (!before.count(id)) loaded.insert(id);
+    ASSERT_EQ(loaded.size(), 7u) << "sigsnoop's seven programs are not loaded";
+    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 7u) << "sigsnoop's programs not attached";
+
+    ASSERT_EQ(kill(missing_, SIGHUP), -1);
+    sigsnoop->signal(SIGINT); // at once: the event may still be in the ring buffer
+    auto status = sigsnoop->wait(10s);
+    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+        << "status " << *status << "; stderr: " << sigsnoop->error_output();
+    const std::string out = sigsnoop->output();
+    EXPECT_EQ(lines_for(out, missing_),
+              std::vector<Line>{expected("SIGHUP", missing_, -3, "kill", "-")})
+        << "last event lost: " << out;
+    // The wbpf child got SIGINT from this process too: it was traced before the summary.
+    EXPECT_NE(out.find(" signals traced, 1 failed\n"), std::string::npos) << out;
+    EXPECT_TRUE(released(loaded)) << "programs or links left after SIGINT";
+}
+
+TEST_F(SigsnoopTest, HelpAndBadOptions) {
+    ChildProcess help({wbpf_binary(), "run", WBPF_SIGSNOOP_WASM, "-h"});
+    auto status = help.wait(20s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    EXPECT_NE(help.output().find("-s SIGNAL"), std::string::npos) << help.output();
+
+    ChildProcess bad({wbpf_binary(), "run", WBPF_SIGSNOOP_WASM, "-s", "SIGNOPE"});
+    status = bad.wait(20s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
+    EXPECT_NE(bad.error_output().find("invalid signal 'SIGNOPE'"), std::string::npos)
+        << bad.error_output();
+}
+
+} // namespace
+} // namespace wbpf::e2e
