@@ -28,6 +28,8 @@ namespace wbpf::wasm {
 // Numeric instructions that map one-to-one to a handler, in Wasm opcode order:
 // X(name, opcode, arity, operand type, result type). Reinterpretations are absent (the
 // compiler only retypes the operand: same bits, no code).
+// Hand-aligned X-macro tables: clang-format 14 does not converge on them.
+// clang-format off
 #define WBPF_NUMERIC_OPS(X)                                                                        \
     X(i32_eqz, 0x45, 1, i32, i32)                                                                  \
     X(i32_eq, 0x46, 2, i32, i32)                                                                   \
@@ -172,11 +174,12 @@ namespace wbpf::wasm {
     X(i32_sub)                                                                                     \
     X(i32_mul)                                                                                     \
     X(i32_and)                                                                                     \
-    X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_eq) X(i32_ne) X(i32_lt_s)      \
-        X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u)        \
-            X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl)            \
-                X(i64_shr_s) X(i64_shr_u) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s)  \
-                    X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
+    X(i32_or)                                                                                      \
+    X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u)    \
+        X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_add)         \
+            X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl) X(i64_shr_s)          \
+                X(i64_shr_u) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u)   \
+                    X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
 
 // Integer comparisons fused with a conditional branch (`br_NAME`: [a, b, target];
 // `br_NAME_imm`: [a, imm32, target] for i32, [a, target] + imm64 word for i64). X(name).
@@ -185,9 +188,9 @@ namespace wbpf::wasm {
     X(i32_ne)                                                                                      \
     X(i32_lt_s)                                                                                    \
     X(i32_lt_u)                                                                                    \
-    X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_eq) X(i64_ne)    \
-        X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s)        \
-            X(i64_ge_u)
+    X(i32_gt_s)                                                                                    \
+    X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_eq) X(i64_ne) X(i64_lt_s)    \
+        X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
 
 // Everything else. Operands in brackets ("slot" = slot offset; "target" = branch offset).
 #define WBPF_OTHER_OPS(X)                                                                          \
@@ -267,6 +270,7 @@ namespace wbpf::wasm {
     X(i64_store8_ai)                                                                               \
     X(i64_store16_ai)                                                                              \
     X(i64_store32_ai)
+// clang-format on
 
 /// Every internal instruction kind; the handler table is indexed by it.
 enum class IOp : uint16_t {
