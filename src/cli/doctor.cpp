@@ -203,10 +203,12 @@ struct TypeCensus {
 
 TypeCensus probe_program_types() {
     TypeCensus census;
-    for (int value = 1;; ++value) {
+    // Only values the UAPI header's enum declares (its last is BPF_PROG_TYPE_SYSCALL in the
+    // headers we build with): a larger value is not a valid bpf_prog_type (UBSan says so).
+    for (int value = 1; value <= BPF_PROG_TYPE_SYSCALL; ++value) {
         auto type = static_cast<bpf_prog_type>(value);
         const char* name = libbpf_bpf_prog_type_str(type);
-        if (!name) break;
+        if (!name) continue;
         (bpf::program_type_supported(type) ? census.available : census.missing).push_back(name);
     }
     return census;
@@ -214,10 +216,10 @@ TypeCensus probe_program_types() {
 
 TypeCensus probe_map_types() {
     TypeCensus census;
-    for (int value = 1;; ++value) {
+    for (int value = 1; value <= BPF_MAP_TYPE_USER_RINGBUF; ++value) {
         auto type = static_cast<bpf_map_type>(value);
         const char* name = libbpf_bpf_map_type_str(type);
-        if (!name) break;
+        if (!name) continue;
         bool available = libbpf_probe_bpf_map_type(type, nullptr) == 1;
         (available ? census.available : census.missing).push_back(name);
     }
