@@ -6,9 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include <fcntl.h>
@@ -168,6 +171,20 @@ bool program_type_supported(bpf_prog_type type) {
     case BPF_PROG_TYPE_LSM: return check_lsm().available;
     default: return libbpf_type_available(type);
     }
+}
+
+uint64_t effective_capabilities() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("CapEff:", 0) == 0) return std::strtoull(line.c_str() + 7, nullptr, 16);
+    return 0;
+}
+
+bool has_bpf_privileges() {
+    uint64_t caps = effective_capabilities();
+    auto has = [caps](int cap) { return ((caps >> cap) & 1) != 0; };
+    return has(cap_sys_admin) || (has(cap_bpf) && has(cap_perfmon));
 }
 
 bool kprobes_available() {

@@ -11,6 +11,8 @@
 
 #include <linux/bpf.h>
 
+#include <cstdint>
+
 struct bpf_program;
 
 namespace wbpf::bpf {
@@ -32,6 +34,16 @@ bool program_type_supported(bpf_prog_type type);
 
 /// True if the kernel can create kprobes (kprobe PMU or tracefs kprobe_events).
 bool kprobes_available();
+
+/// Capability numbers (linux/capability.h) that loading BPF programs needs.
+constexpr int cap_sys_admin = 21;
+constexpr int cap_perfmon = 38;
+constexpr int cap_bpf = 39;
+/// CapEff of this process from /proc/self/status (0 if unreadable).
+uint64_t effective_capabilities();
+/// True with CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON: without them every program load fails
+/// with EPERM, which must not be mistaken for a feature the kernel lacks.
+bool has_bpf_privileges();
 
 /// kprobes: the perf_event kprobe PMU or tracefs kprobe_events.
 FeatureCheck check_kprobes();

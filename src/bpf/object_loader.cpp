@@ -42,6 +42,11 @@ bool needs_tracing_filesystems(bpf_object* object) {
 
 /// Fails (with a message) if an autoloaded program needs a program type the kernel lacks.
 bool check_program_types(bpf_object* object) {
+    if (!has_bpf_privileges()) {
+        std::fprintf(stderr, "wbpf: loading BPF programs needs root (CAP_SYS_ADMIN, or CAP_BPF "
+                             "with CAP_PERFMON)\n");
+        return false;
+    }
     bpf_program* prog = nullptr;
     bpf_object__for_each_program(prog, object) {
         if (!bpf_program__autoload(prog)) continue;

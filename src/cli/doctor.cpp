@@ -34,9 +34,6 @@ namespace {
 
 using bpf::FeatureCheck;
 
-constexpr int cap_sys_admin = 21;
-constexpr int cap_perfmon = 38;
-constexpr int cap_bpf = 39;
 constexpr long tracefs_magic = 0x74726163;
 constexpr size_t line_width = 100;
 
@@ -79,23 +76,14 @@ std::string format_size(uint64_t bytes) {
     return text;
 }
 
-/// CapEff of this process from /proc/self/status (0 if unreadable).
-uint64_t effective_capabilities() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("CapEff:", 0) == 0) return std::strtoull(line.c_str() + 7, nullptr, 16);
-    }
-    return 0;
-}
-
 struct Check {
     Status status;
     std::string detail;
 };
 
 Check check_privileges() {
-    uint64_t caps = effective_capabilities();
+    using bpf::cap_bpf, bpf::cap_perfmon, bpf::cap_sys_admin;
+    uint64_t caps = bpf::effective_capabilities();
     auto has = [&](int cap) { return (caps >> cap) & 1; };
     std::string held;
     for (auto [cap, name] : {std::pair{cap_bpf, "CAP_BPF"}, std::pair{cap_perfmon, "CAP_PERFMON"},
@@ -106,7 +94,7 @@ Check check_privileges() {
                          (held.empty() ? "none of CAP_BPF, CAP_PERFMON, "
                                          "CAP_SYS_ADMIN"
                                        : held);
-    bool enough = has(cap_sys_admin) || (has(cap_bpf) && has(cap_perfmon));
+    bool enough = bpf::has_bpf_privileges();
     if (!enough) detail += " (need CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON)";
     return {enough ? Status::ok : Status::unavailable, detail};
 }
