@@ -115,12 +115,17 @@ int EventBuffer::poll(GuestCallback& callback, int timeout_ms,
                 result = errno == EINTR ? 0 : -errno;
             else
                 result = consume_ready(events, ready);
-            if (result >= 0 && nothing_yet() && shutdown_requested()) result = consume_all();
         }
     }
+    // Shutdown may have been requested while this poll ran: what the kernel queued before it (on
+    // any CPU, possibly behind records this poll already took) is drained now, because the next
+    // poll says -EINTR.
+    // The flag is read once so that a request arriving after this point waits for the next poll.
+    const bool shutting_down = shutdown_requested();
+    if (result >= 0 && !callback.stopped() && shutting_down) result = consume_all();
     pending_ = callback.stopped();
     current_ = nullptr;
-    if (shutdown_requested()) drained_for_shutdown_ = true;
+    if (shutting_down) drained_for_shutdown_ = true;
     if (callback.stopped()) return callback.stop_value() != 0 ? callback.stop_value() : 0;
     if (result < 0) return result;
     if (callback.delivered() == 0 && drained_for_shutdown_) return -EINTR;
