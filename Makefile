@@ -12,6 +12,7 @@
 #   make fuzz           libFuzzer (clang-19, ASan+UBSan) on the engine for FUZZ_SECONDS in build-fuzz/
 #   make format         clang-format -i every project C/C++ file
 #   make format-check   fail if any project C/C++ file is not formatted
+#   make tidy           clang-tidy (.clang-tidy checks) on every source under src/; fails on a warning
 #   make clean          remove the build directories
 #
 # CMAKE_FLAGS (e.g. CMAKE_FLAGS=-DWBPF_SPEC_DIR=/x) applies when a build directory is first
@@ -28,6 +29,7 @@ JOBS           ?= $(shell nproc)
 # defaults to the same place for the ctest `spec` test.
 SPEC_DIR       ?= $(abspath ../shared/spec/core)
 CLANG_FORMAT   ?= clang-format
+RUN_CLANG_TIDY ?= run-clang-tidy
 CMAKE_FLAGS    ?=
 SPEC_ARGS      ?=
 FUZZ_SECONDS   ?= 1800
@@ -41,7 +43,7 @@ FORMAT_FILES = $(filter-out $(FORMAT_EXCLUDE),$(shell find . \
     -print | sort))
 
 .DEFAULT_GOAL := build
-.PHONY: all deps configure build run test spec bench bench-events fuzz sanitize format format-check clean
+.PHONY: all deps configure build run test spec bench bench-events fuzz sanitize format format-check tidy clean
 
 all: build
 
@@ -92,6 +94,11 @@ format: | deps
 format-check: | deps
 	@test -n "$(FORMAT_FILES)" || { echo "format-check: no C/C++ files found"; exit 1; }
 	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
+
+# The compile database comes from the GCC build: clang-tidy must ignore GCC-only warning flags.
+tidy: configure
+	$(RUN_CLANG_TIDY) -p $(BUILD_DIR) -quiet -j $(JOBS) -extra-arg=-Wno-unknown-warning-option \
+	    -warnings-as-errors='*' '$(CURDIR)/src/'
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -11,7 +11,9 @@
 #define WBPF_VERSION "unknown"
 #endif
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_command_line(int argc, char** argv) {
     using namespace wbpf::cli;
     CLI::App app{"wbpf: run eBPF tools compiled to WebAssembly", "wbpf"};
     app.set_version_flag("--version", "wbpf " WBPF_VERSION);
@@ -46,4 +48,18 @@ int main(int argc, char** argv) {
         return exit_code::internal;
     }
     return exit_code::usage;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // Setting up the parser allocates; nothing may escape main as an uncaught exception.
+    try {
+        return run_command_line(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wbpf: internal error: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "wbpf: internal error\n");
+    }
+    return wbpf::cli::exit_code::internal;
 }

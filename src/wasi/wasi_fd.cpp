@@ -245,7 +245,8 @@ Errno fd_prestat_dir_name(Env& env, const Value* a) {
     uint8_t* out = env.bytes(a[1].i32, a[2].i32);
     if (!out) return errno_::fault;
     if (a[2].i32 < name.size()) return errno_::nametoolong;
-    std::memcpy(out, name.data(), name.size());
+    // WASI strings are length-delimited: no terminating NUL is written.
+    std::memcpy(out, name.data(), name.size()); // NOLINT(bugprone-not-null-terminated-result)
     return errno_::success;
 }
 

@@ -253,19 +253,19 @@ inline F fmax(F a, F b) noexcept {
 // unchanged; Wasm requires a quiet (arithmetic) NaN, which a + a produces.
 template <WasmFloat F>
 inline F fceil(F a) noexcept {
-    if (a != a) [[unlikely]]
+    if (std::isnan(a)) [[unlikely]]
         return a + a;
     return std::ceil(a);
 }
 template <WasmFloat F>
 inline F ffloor(F a) noexcept {
-    if (a != a) [[unlikely]]
+    if (std::isnan(a)) [[unlikely]]
         return a + a;
     return std::floor(a);
 }
 template <WasmFloat F>
 inline F ftrunc(F a) noexcept {
-    if (a != a) [[unlikely]]
+    if (std::isnan(a)) [[unlikely]]
         return a + a;
     return std::trunc(a);
 }
@@ -273,7 +273,7 @@ inline F ftrunc(F a) noexcept {
 /// inexact).
 template <WasmFloat F>
 inline F fnearest(F a) noexcept {
-    if (a != a) [[unlikely]]
+    if (std::isnan(a)) [[unlikely]]
         return a + a;
     // Adding and subtracting 2^(mantissa bits) rounds to an integer in the default rounding
     // mode; larger magnitudes are integers already. Inline, unlike nearbyint without SSE4.1:
@@ -349,7 +349,7 @@ inline TrapKind trunc(F f, I& out) noexcept {
         out = static_cast<I>(f);
         return TrapKind::none;
     }
-    return f != f ? TrapKind::invalid_conversion : TrapKind::integer_overflow;
+    return std::isnan(f) ? TrapKind::invalid_conversion : TrapKind::integer_overflow;
 }
 
 /// iNN.trunc_sat_fMM_s/u: truncation toward zero, saturating at I's bounds; NaN gives 0.
@@ -357,7 +357,7 @@ template <WasmConvertibleInt I, WasmFloat F>
 inline I trunc_sat(F f) noexcept {
     if (detail::truncates_into<I>(f)) [[likely]]
         return static_cast<I>(f);
-    if (f != f) return 0;
+    if (std::isnan(f)) return 0;
     return f < 0 ? std::numeric_limits<I>::min() : std::numeric_limits<I>::max();
 }
 
