@@ -24,18 +24,31 @@ constexpr size_t memory_reservation = (size_t{8} << 30) + page_size;
 
 // --- TableInstance ---
 
-TableInstance::TableInstance(TableType table_type, uint32_t max_elements_limit)
-    : type(table_type), elements(table_type.limits.min, nullptr),
-      max_elements_limit_(max_elements_limit) {
+TableInstance::TableInstance(TableType table_type, TableElementBudget& budget)
+    : type(table_type), budget_(&budget) {
+    if (!budget.take(table_type.limits.min))
+        throw std::length_error("table elements exceed the store's limit");
+    try {
+        elements.assign(table_type.limits.min, nullptr);
+    } catch (...) {
+        budget.give_back(table_type.limits.min);
+        throw;
+    }
+}
+
+TableInstance::~TableInstance() {
+    budget_->give_back(elements.size());
 }
 
 uint32_t TableInstance::grow(uint32_t delta, void* init) noexcept {
     const uint32_t old_size = size();
-    uint32_t max = std::min(type.limits.max.value_or(UINT32_MAX), max_elements_limit_);
+    const uint32_t max = type.limits.max.value_or(UINT32_MAX);
     if (old_size > max || delta > max - old_size) return grow_failed;
+    if (!budget_->take(delta)) return grow_failed;
     try {
         elements.resize(size_t{old_size} + delta, init);
     } catch (const std::bad_alloc&) {
+        budget_->give_back(delta);
         return grow_failed;
     }
     return old_size;

@@ -41,12 +41,37 @@ struct FunctionInstance {
     bool is_host() const noexcept { return host != nullptr; }
 };
 
+/// The element count all tables of one store may hold together. Each table draws its elements
+/// from it, so a module cannot multiply the store's limit by declaring many tables.
+class TableElementBudget {
+public:
+    explicit TableElementBudget(uint64_t limit) noexcept : limit_(limit) {}
+    /// Takes `count` elements; false (and nothing taken) if fewer than that are left.
+    bool take(uint64_t count) noexcept {
+        if (count > limit_ - used_) return false;
+        used_ += count;
+        return true;
+    }
+    void give_back(uint64_t count) noexcept { used_ -= count; }
+    uint64_t available() const noexcept { return limit_ - used_; }
+    uint64_t limit() const noexcept { return limit_; }
+
+private:
+    uint64_t limit_;
+    uint64_t used_ = 0;
+};
+
 class TableInstance {
 public:
-    TableInstance(TableType type, uint32_t max_elements_limit);
+    /// Takes `type.limits.min` elements from `budget`, which must outlive the table; throws
+    /// std::length_error if the budget does not have them.
+    TableInstance(TableType type, TableElementBudget& budget);
+    ~TableInstance();
+    TableInstance(const TableInstance&) = delete;
+    TableInstance& operator=(const TableInstance&) = delete;
 
     /// Grows by `delta` entries set to `init`; returns the old size, or -1 (as uint32) when the
-    /// table's maximum or the store's limit would be exceeded.
+    /// table's maximum or the store's element budget would be exceeded.
     uint32_t grow(uint32_t delta, void* init) noexcept;
     uint32_t size() const noexcept { return static_cast<uint32_t>(elements.size()); }
     /// The type with `limits.min` equal to the current size (for import matching).
@@ -56,7 +81,7 @@ public:
     std::vector<void*> elements; ///< FunctionInstance* for funcref tables; nullptr is null
 
 private:
-    uint32_t max_elements_limit_;
+    TableElementBudget* budget_;
 };
 
 /// A linear memory. The whole 4 GiB addressable range plus guard space is reserved up front

@@ -106,9 +106,13 @@ std::string memory_limit_message(uint32_t pages, uint32_t limit) {
            std::to_string(limit) + " pages";
 }
 
-std::string table_limit_message(uint32_t elements, uint32_t limit) {
-    return "table of " + std::to_string(elements) + " elements exceeds the limit of " +
-           std::to_string(limit) + " elements";
+std::string table_limit_message(uint64_t elements, const TableElementBudget& budget) {
+    std::string message = "table of " + std::to_string(elements) +
+                          " elements exceeds the limit of " + std::to_string(budget.limit()) +
+                          " elements";
+    if (budget.available() < budget.limit())
+        message += " for all tables (" + std::to_string(budget.available()) + " left)";
+    return message;
 }
 
 } // namespace
@@ -133,7 +137,9 @@ std::optional<Extern> Imports::find(std::string_view module, std::string_view na
 
 // --- Store ---
 
-Store::Store(StoreOptions options) : options_(options), stack_(make_execution_stack(options_)) {
+Store::Store(StoreOptions options)
+    : options_(options), table_budget_(options.max_table_elements),
+      stack_(make_execution_stack(options_)) {
 }
 
 Store::~Store() = default;
@@ -160,10 +166,9 @@ FunctionInstance& Store::add_host_function(const FuncType& type, HostFunctionCal
 }
 
 TableInstance& Store::add_table(TableType type, void* init) {
-    if (type.limits.min > options_.max_table_elements)
-        throw Error(table_limit_message(type.limits.min, options_.max_table_elements));
-    auto& table =
-        tables_.emplace_back(std::make_unique<TableInstance>(type, options_.max_table_elements));
+    if (type.limits.min > table_budget_.available())
+        throw Error(table_limit_message(type.limits.min, table_budget_));
+    auto& table = tables_.emplace_back(std::make_unique<TableInstance>(type, table_budget_));
     std::fill(table->elements.begin(), table->elements.end(), init);
     return *table;
 }
@@ -218,10 +223,11 @@ Instance& Store::instantiate(std::shared_ptr<const Module> module_ptr, const Imp
         resolved.push_back(e);
     }
     // Refuse oversized definitions before allocating anything.
-    for (const TableType& t : module.tables) {
-        if (t.limits.min > options_.max_table_elements)
-            throw Error(table_limit_message(t.limits.min, options_.max_table_elements));
-    }
+    uint64_t table_elements = 0;
+    for (const TableType& t : module.tables)
+        table_elements += t.limits.min;
+    if (table_elements > table_budget_.available())
+        throw Error(table_limit_message(table_elements, table_budget_));
     for (const MemoryType& m : module.memories) {
         if (m.limits.min > options_.max_memory_pages)
             throw Error(memory_limit_message(m.limits.min, options_.max_memory_pages));
@@ -261,8 +267,7 @@ Instance& Store::instantiate(std::shared_ptr<const Module> module_ptr, const Imp
     }
     for (const TableType& t : module.tables) {
         inst.tables.push_back(
-            tables_.emplace_back(std::make_unique<TableInstance>(t, options_.max_table_elements))
-                .get());
+            tables_.emplace_back(std::make_unique<TableInstance>(t, table_budget_)).get());
     }
     for (const MemoryType& m : module.memories) {
         inst.memories.push_back(

@@ -28,7 +28,7 @@ struct StoreOptions {
     uint32_t max_host_nesting = 100;
     /// Upper bound on any memory's size, in pages (65536 = 4 GiB).
     uint32_t max_memory_pages = max_pages;
-    /// Upper bound on any table's size, in elements.
+    /// Upper bound on the elements of all tables of the store together (each 8 bytes).
     uint32_t max_table_elements = 10'000'000;
 };
 
@@ -119,6 +119,7 @@ private:
 
     std::vector<std::unique_ptr<FuncType>> types_;
     std::deque<FunctionInstance> functions_;
+    TableElementBudget table_budget_; // declared before tables_: it outlives them
     std::deque<std::unique_ptr<TableInstance>> tables_;
     std::deque<std::unique_ptr<MemoryInstance>> memories_;
     std::deque<GlobalInstance> globals_;

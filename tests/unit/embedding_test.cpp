@@ -574,6 +574,32 @@ TEST_F(Embedding, StoreLimitsBoundMemoryAndTableGrowth) {
     EXPECT_THROW(store.add_memory(MemoryType{Limits{5, {}}}), Error);
 }
 
+TEST_F(Embedding, TableLimitBoundsAllTablesOfTheStoreTogether) {
+    StoreOptions options;
+    options.max_table_elements = 10;
+    Store store(options);
+    // Each table is within the limit, together they are not: a hostile module must not multiply
+    // the limit by declaring many tables.
+    auto many = parse(R"((module (table 6 funcref) (table 6 funcref)))");
+    expect_error<Error>([&] { store.instantiate(many, Imports{}); },
+                        "table of 12 elements exceeds the limit of 10 elements");
+    auto module = parse(R"((module
+        (table 4 funcref) (table 0 funcref)
+        (func (export "grow0") (param i32) (result i32) ref.null func local.get 0 table.grow 0)
+        (func (export "grow1") (param i32) (result i32) ref.null func local.get 0 table.grow 1)))");
+    Instance& instance = store.instantiate(module, Imports{});
+    EXPECT_EQ(call_ok(store, instance, "grow1", {Value{7u}}).at(0).i32, UINT32_MAX);
+    EXPECT_EQ(call_ok(store, instance, "grow1", {Value{5u}}).at(0).i32, 0u);
+    EXPECT_EQ(call_ok(store, instance, "grow0", {Value{2u}}).at(0).i32, UINT32_MAX);
+    EXPECT_EQ(call_ok(store, instance, "grow0", {Value{1u}}).at(0).i32, 4u);
+    expect_error<Error>(
+        [&] {
+            store.add_table(TableType{ValType::funcref, Limits{1, {}}});
+        },
+        "table of 1 elements exceeds the limit of 10 elements for all tables "
+        "(0 left)");
+}
+
 TEST_F(Embedding, TableGrowRespectsTypeMaximum) {
     Store store;
     int marker = 0;
