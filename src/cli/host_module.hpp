@@ -16,10 +16,11 @@ namespace wbpf::cli {
 
 /// Everything `wbpf run` knows about the guest to start, for host modules to draw on.
 struct RunSetup {
-    std::string module_path;             ///< as given on the command line
-    std::vector<std::string> guest_args; ///< argv[0] (module_path) included
-    std::vector<std::string> env;        ///< --env KEY=VALUE, in order
-    std::vector<std::string> dirs;       ///< --dir HOST[::GUEST], in order
+    std::string module_path;                 ///< as given on the command line
+    std::vector<std::string> guest_args;     ///< argv[0] (module_path) included
+    std::vector<std::string> env;            ///< --env KEY=VALUE, in order
+    std::vector<std::string> dirs;           ///< --dir HOST[::GUEST], in order
+    std::vector<std::string> read_only_dirs; ///< --ro-dir HOST[::GUEST], after the --dir ones
     std::chrono::milliseconds grace{1000};
     bool verbose = false;                    ///< -v: libbpf messages and verifier logs
     wasi::ShutdownToken* shutdown = nullptr; ///< set before host modules are created

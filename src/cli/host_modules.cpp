@@ -24,13 +24,17 @@ std::unique_ptr<HostModule> make_wasi(const RunSetup& setup) {
     wasi::WasiConfig config;
     config.args = setup.guest_args;
     config.env = setup.env;
-    for (const std::string& dir : setup.dirs) {
+    auto add_preopen = [&config](const std::string& dir, bool read_only) {
         size_t sep = dir.find("::");
         if (sep == std::string::npos)
-            config.preopens.push_back({dir, dir});
+            config.preopens.push_back({dir, dir, read_only});
         else
-            config.preopens.push_back({dir.substr(0, sep), dir.substr(sep + 2)});
-    }
+            config.preopens.push_back({dir.substr(0, sep), dir.substr(sep + 2), read_only});
+    };
+    for (const std::string& dir : setup.dirs)
+        add_preopen(dir, false);
+    for (const std::string& dir : setup.read_only_dirs)
+        add_preopen(dir, true);
     config.shutdown = setup.shutdown;
     try {
         return std::make_unique<WasiModule>(std::move(config));

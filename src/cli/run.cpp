@@ -100,6 +100,11 @@ int run(RunSetup setup) {
             report("--dir " + dir, "expected HOST[::GUEST]");
             return exit_code::usage;
         }
+    for (const std::string& dir : setup.read_only_dirs)
+        if (!valid_dir(dir)) {
+            report("--ro-dir " + dir, "expected HOST[::GUEST]");
+            return exit_code::usage;
+        }
 
     auto bytes = read_file(file);
     if (!bytes) {
@@ -187,6 +192,12 @@ CommandAction add_run_command(CLI::App& app, const GlobalOptions&) {
                "Everything after FILE is passed to the guest (argv[0] is FILE).");
     cmd->add_option("--dir", setup->dirs,
                     "Grant the guest a host directory, seen as GUEST (default: HOST)")
+        ->type_name("HOST[::GUEST]")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    cmd->add_option("--ro-dir", setup->read_only_dirs,
+                    "Grant a host directory read-only: nothing in it can be created, written, "
+                    "renamed or removed (preopened after every --dir)")
         ->type_name("HOST[::GUEST]")
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

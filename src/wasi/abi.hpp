@@ -42,6 +42,12 @@ constexpr Rights fd_datasync = 1ull << 0, fd_read = 1ull << 1, fd_seek = 1ull <<
                  path_unlink_file = 1ull << 26, poll_fd_readwrite = 1ull << 27,
                  sock_shutdown = 1ull << 28, sock_accept = 1ull << 29;
 constexpr Rights all = (1ull << 30) - 1;
+/// Every right that changes a file's contents or metadata or a directory's entries.
+constexpr Rights modifying = fd_datasync | fd_write | fd_allocate | fd_filestat_set_size |
+                             fd_filestat_set_times | path_create_directory | path_create_file |
+                             path_link_source | path_link_target | path_rename_source |
+                             path_rename_target | path_filestat_set_size | path_filestat_set_times |
+                             path_symlink | path_remove_directory | path_unlink_file;
 } // namespace rights
 
 enum class Filetype : uint8_t {

@@ -129,8 +129,8 @@ WasiContext::WasiContext(WasiConfig config) : config_(std::move(config)) {
         FdEntry e;
         e.host_fd = fd;
         e.type = Filetype::directory;
-        e.base = rights::all;
-        e.inheriting = rights::all;
+        e.base = p.read_only ? rights::all & ~rights::modifying : rights::all;
+        e.inheriting = e.base;
         e.preopen_name = p.guest_path;
         fds_.insert_at(next++, std::move(e));
     }

@@ -29,6 +29,9 @@ constexpr std::string_view module_name = "wasi_snapshot_preview1";
 struct Preopen {
     std::string host_path;  ///< directory on the host
     std::string guest_path; ///< name the guest sees (fd_prestat_dir_name)
+    /// Without the rights that change files or directories, on the preopen and on everything
+    /// opened through it: the guest can read but never create, write, rename or remove.
+    bool read_only = false;
 };
 
 struct WasiConfig {
