@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* execsnoop, user half (wasm32-wasi guest): prints one line per exec with its full argument
  * list until SIGINT/SIGTERM, then the number of execs seen. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "execsnoop.h"
 #include "execsnoop.skel.h"
+
+#define WBPF_TOOL_NAME "execsnoop"
+#include <wbpf/tool.h>
 
 struct options {
     long long uid; /* -1: all users */
@@ -33,31 +32,23 @@ static void usage(FILE* out) {
 /* Returns 0 and fills *options, 1 for -h, -1 on a bad argument. */
 static int parse_args(int argc, char** argv, struct options* options) {
     int c;
+    unsigned long value;
     while ((c = getopt(argc, argv, "u:xTh")) != -1) {
         switch (c) {
-        case 'u': {
-            char* end = NULL;
-            errno = 0;
-            unsigned long long value = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end != '\0' || optarg[0] == '-' ||
-                value >= 0xffffffffULL) {
-                fprintf(stderr, "execsnoop: invalid user id '%s'\n", optarg);
+        case 'u':
+            if (wbpf_parse_ulong(optarg, 0, 0xfffffffeUL, &value)) {
+                wbpf_tool_warn("invalid user id '%s'", optarg);
                 return -1;
             }
             options->uid = (long long)value;
             break;
-        }
         case 'x': options->failed_too = 1; break;
         case 'T': options->timestamps = 1; break;
         case 'h': return 1;
         default: return -1;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "execsnoop: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
-    return 0;
+    return wbpf_tool_no_more_args(argc, argv);
 }
 
 struct state {
@@ -114,14 +105,7 @@ static int handle_event(void* ctx, void* data, size_t size) {
     const struct event* e = data;
     if (size < sizeof(*e)) return 0; /* not ours: ignore rather than read past the record */
 
-    if (state->options->timestamps) {
-        char ts[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-        printf("%-8s ", ts);
-    }
+    if (state->options->timestamps) wbpf_print_time(" ");
     char comm[TASK_COMM_LEN + 1];
     memcpy(comm, e->comm, TASK_COMM_LEN);
     comm[TASK_COMM_LEN] = '\0';
@@ -135,16 +119,10 @@ static int handle_event(void* ctx, void* data, size_t size) {
 int main(int argc, char** argv) {
     struct options options = {.uid = -1};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
 
     struct execsnoop_bpf* skel = execsnoop_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "execsnoop: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
     if (options.uid >= 0) skel->rodata->targ_uid = (uint32_t)options.uid;
     /* Failed execs need the syscall programs: only pay for them when asked. */
     if (!options.failed_too) {
@@ -156,43 +134,18 @@ int main(int argc, char** argv) {
 
     struct state state = {.options = &options};
     struct bpf_buffer* buffer = NULL;
-    int err = execsnoop_bpf__load(skel);
-    if (err) {
-        fprintf(stderr, "execsnoop: failed to load the BPF object: %s\n", strerror(-err));
-        goto cleanup;
-    }
-    err = execsnoop_bpf__attach(skel);
-    if (err) {
-        fprintf(stderr, "execsnoop: failed to attach the BPF programs: %s\n", strerror(-err));
-        goto cleanup;
-    }
-    buffer = bpf_buffer__new_with_size(skel->maps.events, sizeof(struct event));
-    if (!buffer) {
-        err = -errno;
-        fprintf(stderr, "execsnoop: failed to create the ring buffer: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    err = bpf_buffer__open(buffer, handle_event, &state);
-    if (err) {
-        fprintf(stderr, "execsnoop: failed to open the ring buffer: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    int err = wbpf_tool_check(execsnoop_bpf__load(skel), "failed to load the BPF object");
+    if (!err)
+        err = wbpf_tool_check(execsnoop_bpf__attach(skel), "failed to attach the BPF programs");
+    if (!err)
+        buffer = wbpf_tool_open_buffer(skel->maps.events, sizeof(struct event), handle_event,
+                                       &state, "ring buffer", &err);
+    if (err) goto cleanup;
 
     if (options.timestamps) printf("%-8s ", "TIME");
     printf("%-16s %-7s %-7s %-6s %4s %s\n", "PCOMM", "PID", "PPID", "UID", "RET", "ARGS");
     fflush(stdout);
-    for (;;) {
-        err = bpf_buffer__poll(buffer, 100 /* ms */);
-        if (err > 0) fflush(stdout); /* one write per batch, also when stdout is a pipe */
-        if (err == -EINTR) {         /* SIGINT/SIGTERM */
-            err = 0;
-            break;
-        }
-        if (err < 0) {
-            fprintf(stderr, "execsnoop: polling the ring buffer failed: %s\n", strerror(-err));
-            break;
-        }
-    }
+    err = wbpf_tool_poll(buffer, "ring buffer", 0);
     printf("%llu execs traced\n", state.events);
     fflush(stdout);
 

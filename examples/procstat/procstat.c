@@ -3,21 +3,21 @@
  * switch counts procstat.bpf.c collected at context switches, for the processes that switched
  * since the previous report; on SIGINT/SIGTERM (or after `count` reports) a last report and a
  * summary. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "procstat.h"
 #include "procstat.skel.h"
 
+#define WBPF_TOOL_NAME "procstat"
+#include <wbpf/tool.h>
+
 struct options {
-    int pid;           /* 0: every process */
-    unsigned rows;     /* 0: every process */
-    unsigned interval; /* seconds */
-    unsigned count;    /* 0: until SIGINT */
+    int pid;                /* 0: every process */
+    unsigned long rows;     /* 0: every process */
+    unsigned long interval; /* seconds */
+    unsigned long count;    /* 0: until SIGINT */
     int timestamps;
     int verbose;
 };
@@ -38,35 +38,23 @@ static void usage(FILE* out) {
                  "  count    number of reports (default: until Ctrl-C)\n");
 }
 
-static int parse_number(const char* text, long min, long max, long* value) {
-    char* end = NULL;
-    errno = 0;
-    long n = strtol(text, &end, 10);
-    if (errno || end == text || *end != '\0' || n < min || n > max) return -1;
-    *value = n;
-    return 0;
-}
-
 /* Returns 0 and fills *options, 1 for -h, -1 on a bad argument. */
 static int parse_args(int argc, char** argv, struct options* options) {
     int c;
-    long value;
     options->interval = 1;
     while ((c = getopt(argc, argv, "p:r:Tvh")) != -1) {
         switch (c) {
         case 'p':
-            if (parse_number(optarg, 1, 0x3fffffff, &value)) {
-                fprintf(stderr, "procstat: invalid PID '%s'\n", optarg);
+            if (wbpf_parse_pid(optarg, &options->pid)) {
+                wbpf_tool_warn("invalid PID '%s'", optarg);
                 return -1;
             }
-            options->pid = (int)value;
             break;
         case 'r':
-            if (parse_number(optarg, 1, PROCSTAT_MAX_PROCESSES, &value)) {
-                fprintf(stderr, "procstat: invalid row count '%s'\n", optarg);
+            if (wbpf_parse_ulong(optarg, 1, PROCSTAT_MAX_PROCESSES, &options->rows)) {
+                wbpf_tool_warn("invalid row count '%s'", optarg);
                 return -1;
             }
-            options->rows = (unsigned)value;
             break;
         case 'T': options->timestamps = 1; break;
         case 'v': options->verbose = 1; break;
@@ -74,27 +62,8 @@ static int parse_args(int argc, char** argv, struct options* options) {
         default: return -1;
         }
     }
-    if (optind < argc) {
-        if (parse_number(argv[optind], 1, 3600 * 24, &value)) {
-            fprintf(stderr, "procstat: invalid interval '%s'\n", argv[optind]);
-            return -1;
-        }
-        options->interval = (unsigned)value;
-        optind++;
-    }
-    if (optind < argc) {
-        if (parse_number(argv[optind], 1, 1000000000, &value)) {
-            fprintf(stderr, "procstat: invalid count '%s'\n", argv[optind]);
-            return -1;
-        }
-        options->count = (unsigned)value;
-        optind++;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "procstat: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
-    return 0;
+    return wbpf_tool_interval_count(argc, argv, 3600 * 24, &options->interval, 1000000000,
+                                    &options->count);
 }
 
 static uint64_t rss(const struct proc_stat* s) {
@@ -140,16 +109,9 @@ static int report(int fd, const struct options* options, uint64_t* since_ns) {
     }
     *since_ns = latest;
     qsort(entries, (size_t)shown, sizeof(entries[0]), by_rss_descending);
-    if (options->rows && (unsigned)shown > options->rows) shown = (int)options->rows;
+    if (options->rows && (unsigned long)shown > options->rows) shown = (int)options->rows;
 
-    if (options->timestamps) {
-        char ts[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-        printf("%s\n", ts);
-    }
+    if (options->timestamps) wbpf_print_time("\n");
     printf("%-7s %-16s %10s %9s %9s %9s %9s %8s %9s %9s %9s %9s\n", "PID", "COMM", "VSIZE(kB)",
            "RSS(kB)", "FILE(kB)", "ANON(kB)", "SHMEM(kB)", "SWAP(kB)", "DATA(kB)", "STACK(kB)",
            "VCSW", "IVCSW");
@@ -192,52 +154,33 @@ static int summary(int fd) {
 int main(int argc, char** argv) {
     struct options options = {0};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
 
     struct procstat_bpf* skel = procstat_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "procstat: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
     skel->rodata->targ_tgid = options.pid; /* written into the object's .rodata at load */
 
-    int err = procstat_bpf__load(skel);
-    if (err) {
-        fprintf(stderr, "procstat: failed to load the BPF object: %s\n", strerror(-err));
-        goto cleanup;
-    }
-    err = procstat_bpf__attach(skel);
-    if (err) {
-        fprintf(stderr, "procstat: failed to attach the BPF programs: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    int err = wbpf_tool_check(procstat_bpf__load(skel), "failed to load the BPF object");
+    if (!err)
+        err = wbpf_tool_check(procstat_bpf__attach(skel), "failed to attach the BPF programs");
+    if (err) goto cleanup;
     int fd = bpf_map__fd(skel->maps.stats);
     if (fd < 0) {
-        err = fd;
-        fprintf(stderr, "procstat: no stats map: %s\n", strerror(-err));
+        err = wbpf_tool_check(fd, "no stats map");
         goto cleanup;
     }
-    if (options.verbose) fprintf(stderr, "procstat: programs attached\n");
+    if (options.verbose) wbpf_tool_warn("programs attached");
     printf("Tracing context switches... Hit Ctrl-C to end.\n\n");
     fflush(stdout);
 
     uint64_t since_ns = 0;
-    for (unsigned done = 0; options.count == 0 || done < options.count; done++) {
-        struct timespec interval = {.tv_sec = options.interval};
-        /* Fails once SIGINT/SIGTERM arrived (wasi-libc reports ENOTSUP, not EINTR). */
-        int interrupted = nanosleep(&interval, NULL) != 0;
-        err = report(fd, &options, &since_ns);
-        if (err < 0) {
-            fprintf(stderr, "procstat: reading the stats map failed: %s\n", strerror(-err));
-            goto cleanup;
-        }
+    for (unsigned long done = 0; options.count == 0 || done < options.count; done++) {
+        bool interrupted = wbpf_sleep_interrupted(options.interval);
+        err = wbpf_tool_check(report(fd, &options, &since_ns), "reading the stats map failed");
+        if (err < 0) goto cleanup;
         if (interrupted) break;
     }
-    err = summary(fd);
-    if (err < 0) fprintf(stderr, "procstat: reading the stats map failed: %s\n", strerror(-err));
+    err = wbpf_tool_check(summary(fd), "reading the stats map failed");
 
 cleanup:
     procstat_bpf__destroy(skel);

@@ -4,25 +4,25 @@
  * "freq=HZ"), and at the end (-d SECONDS, or Ctrl-C) prints the sampled stacks with their
  * counts, symbolized in the guest: kernel frames from /proc/kallsyms, user frames from the
  * ELF symbol tables of the mapped files. Needs `wbpf run --dir /proc --dir /` (see README). */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ksyms.h"
 #include "profile.h"
 #include "profile.skel.h"
 #include "usyms.h"
 
+#define WBPF_TOOL_NAME "profile"
+#include <wbpf/tool.h>
+
 #define DEFAULT_FREQUENCY 49
 #define MAX_FREQUENCY 100000 /* the host's limit for "freq=" */
 
 struct options {
-    unsigned pid;
-    unsigned frequency;
-    unsigned long long duration_s; /* 0: until Ctrl-C */
+    int pid;
+    unsigned long frequency;
+    unsigned long duration_s; /* 0: until Ctrl-C */
     int folded, user_only, kernel_only, include_idle;
 };
 
@@ -42,42 +42,28 @@ static void usage(FILE* out) {
             DEFAULT_FREQUENCY);
 }
 
-static int parse_number(const char* text, unsigned long long max, unsigned long long* out) {
-    char* end = NULL;
-    errno = 0;
-    unsigned long long value = strtoull(text, &end, 10);
-    if (errno || end == text || *end != '\0' || text[0] == '-' || value == 0 || value > max)
-        return -1;
-    *out = value;
-    return 0;
-}
-
 /* Returns 0 and fills *o, 1 for -h, -1 on a bad argument. */
 static int parse_args(int argc, char** argv, struct options* o) {
     int c;
-    unsigned long long value;
     while ((c = getopt(argc, argv, "p:F:d:fUKIh")) != -1) {
         switch (c) {
         case 'p':
-            if (parse_number(optarg, 0x3fffffff, &value) != 0) {
-                fprintf(stderr, "profile: invalid PID '%s'\n", optarg);
+            if (wbpf_parse_pid(optarg, &o->pid)) {
+                wbpf_tool_warn("invalid PID '%s'", optarg);
                 return -1;
             }
-            o->pid = (unsigned)value;
             break;
         case 'F':
-            if (parse_number(optarg, MAX_FREQUENCY, &value) != 0) {
-                fprintf(stderr, "profile: invalid frequency '%s' (1..%d)\n", optarg, MAX_FREQUENCY);
+            if (wbpf_parse_ulong(optarg, 1, MAX_FREQUENCY, &o->frequency)) {
+                wbpf_tool_warn("invalid frequency '%s' (1..%d)", optarg, MAX_FREQUENCY);
                 return -1;
             }
-            o->frequency = (unsigned)value;
             break;
         case 'd':
-            if (parse_number(optarg, 10ULL * 365 * 24 * 3600, &value) != 0) {
-                fprintf(stderr, "profile: invalid duration '%s'\n", optarg);
+            if (wbpf_parse_ulong(optarg, 1, 10UL * 365 * 24 * 3600, &o->duration_s)) {
+                wbpf_tool_warn("invalid duration '%s'", optarg);
                 return -1;
             }
-            o->duration_s = value;
             break;
         case 'f': o->folded = 1; break;
         case 'U': o->user_only = 1; break;
@@ -88,14 +74,10 @@ static int parse_args(int argc, char** argv, struct options* o) {
         }
     }
     if (o->user_only && o->kernel_only) {
-        fprintf(stderr, "profile: -U and -K are mutually exclusive\n");
+        wbpf_tool_warn("-U and -K are mutually exclusive");
         return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "profile: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
-    return 0;
+    return wbpf_tool_no_more_args(argc, argv);
 }
 
 struct sample {
@@ -145,8 +127,8 @@ static const char* kernel_frame(struct symbolizer* s, uint64_t addr) {
     if (!s->kernel_loaded) {
         s->kernel_loaded = ksyms_load(&s->kernel) == 0 ? 1 : -1;
         if (s->kernel_loaded < 0)
-            fprintf(stderr, "profile: cannot read /proc/kallsyms (run with --dir /proc): "
-                            "kernel frames are not symbolized\n");
+            wbpf_tool_warn("cannot read /proc/kallsyms (run with --dir /proc): "
+                           "kernel frames are not symbolized");
     }
     const char* name = s->kernel_loaded > 0 ? ksyms_find(&s->kernel, addr) : NULL;
     return name ? name : "[unknown]";
@@ -201,15 +183,13 @@ static void warm_user_symbols(struct symbolizer* s, int counts_fd, int stacks_fd
     }
 }
 
-/* Sleeps until the duration is over (forever if 0) or SIGINT/SIGTERM, which makes the WASI
- * sleep fail (wasi-libc reports ENOTSUP rather than EINTR, so any failure ends it), warming
- * the user symbol caches every second. */
+/* Sleeps until the duration is over (forever if 0) or SIGINT/SIGTERM, warming the user symbol
+ * caches every second. */
 static void wait_for_end(const struct options* o, struct symbolizer* s, int counts_fd,
                          int stacks_fd) {
-    unsigned long long elapsed = 0;
+    unsigned long elapsed = 0;
     while (o->duration_s == 0 || elapsed < o->duration_s) {
-        struct timespec second = {1, 0};
-        if (nanosleep(&second, NULL) != 0) return;
+        if (wbpf_sleep_interrupted(1)) return;
         elapsed++;
         if (!o->kernel_only) warm_user_symbols(s, counts_fd, stacks_fd);
     }
@@ -317,16 +297,10 @@ static long print_stacks(const struct options* o, struct symbolizer* s,
 int main(int argc, char** argv) {
     struct options options = {.frequency = DEFAULT_FREQUENCY};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
 
     struct profile_bpf* skel = profile_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "profile: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
     skel->rodata->target_pid = options.pid;
     skel->rodata->user_only = options.user_only;
     skel->rodata->kernel_only = options.kernel_only;
@@ -335,24 +309,17 @@ int main(int argc, char** argv) {
     struct symbolizer symbols = {0};
     struct sample* samples = NULL;
     char target[32];
-    snprintf(target, sizeof(target), "freq=%u", options.frequency);
-    int err = profile_bpf__load(skel);
-    if (err) {
-        fprintf(stderr, "profile: failed to load the BPF object: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    snprintf(target, sizeof(target), "freq=%lu", options.frequency);
+    int err = wbpf_tool_check(profile_bpf__load(skel), "failed to load the BPF object");
+    if (err) goto cleanup;
     /* Sampling events on every CPU, opened and owned by the host (perf_event attach target). */
-    err = bpf_program__set_attach_target(skel->progs.do_sample, 0, target);
-    if (!err) err = profile_bpf__attach(skel);
-    if (err) {
-        fprintf(stderr, "profile: failed to attach the perf_event program: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    err = wbpf_tool_check(wbpf_attach_to(skel->progs.do_sample, target),
+                          "failed to attach the perf_event program");
+    if (err) goto cleanup;
     int counts_fd = bpf_map__fd(skel->maps.counts);
     int stacks_fd = bpf_map__fd(skel->maps.stacks);
     if (counts_fd < 0 || stacks_fd < 0) {
-        err = counts_fd < 0 ? counts_fd : stacks_fd;
-        fprintf(stderr, "profile: cannot find the maps: %s\n", strerror(-err));
+        err = wbpf_tool_check(counts_fd < 0 ? counts_fd : stacks_fd, "cannot find the maps");
         goto cleanup;
     }
     if (options.pid) usyms_remember_process(&symbols.user, options.pid);
@@ -360,13 +327,13 @@ int main(int argc, char** argv) {
     if (!options.user_only) kernel_frame(&symbols, 0);
 
     if (!options.folded) {
-        printf("Sampling at %u Hertz of %s by %s stack", options.frequency,
+        printf("Sampling at %lu Hertz of %s by %s stack", options.frequency,
                options.pid ? "one process" : "all threads",
                options.user_only     ? "user"
                : options.kernel_only ? "kernel"
                                      : "user + kernel");
         if (options.duration_s)
-            printf(" for %llu secs.\n", options.duration_s);
+            printf(" for %lu secs.\n", options.duration_s);
         else
             printf("... Hit Ctrl-C to end.\n");
         fflush(stdout);
@@ -375,8 +342,7 @@ int main(int argc, char** argv) {
 
     long count = read_samples(counts_fd, &samples);
     if (count < 0) {
-        err = (int)count;
-        fprintf(stderr, "profile: cannot read the sample counts: %s\n", strerror(-err));
+        err = wbpf_tool_check((int)count, "cannot read the sample counts");
         goto cleanup;
     }
     unsigned long long total = 0, lost = 0;
@@ -387,8 +353,7 @@ int main(int argc, char** argv) {
     }
     long printed = print_stacks(&options, &symbols, samples, count, stacks_fd);
     if (printed < 0) {
-        err = (int)printed;
-        fprintf(stderr, "profile: cannot print the stacks: %s\n", strerror(-err));
+        err = wbpf_tool_check((int)printed, "cannot print the stacks");
         goto cleanup;
     }
     fflush(stdout);

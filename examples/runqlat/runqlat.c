@@ -2,16 +2,15 @@
 /* runqlat, user half (wasm32-wasi guest): every interval, reads the run-queue latency
  * histograms from the `hists` map, prints them and deletes them, so each print covers one
  * interval. SIGINT/SIGTERM prints what was gathered since the last print and exits. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "runqlat.h"
 #include "runqlat.skel.h"
+
+#define WBPF_TOOL_NAME "runqlat"
+#include <wbpf/tool.h>
 
 #define MAX_HISTS 10240 /* the map's max_entries */
 
@@ -39,29 +38,18 @@ static void usage(FILE* out) {
                  "  count     stop after this many prints\n");
 }
 
-static int parse_unsigned(const char* text, unsigned long max, unsigned long* value) {
-    char* end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || end == text || *end != '\0' || text[0] == '-' || v > max) return -1;
-    *value = (unsigned long)v;
-    return 0;
-}
-
 /* Returns 0 and fills *options, 1 for -h, -1 on a bad argument. */
 static int parse_args(int argc, char** argv, struct options* options) {
     int c;
-    unsigned long value;
     while ((c = getopt(argc, argv, "mPp:TRh")) != -1) {
         switch (c) {
         case 'm': options->milliseconds = 1; break;
         case 'P': options->per_process = 1; break;
         case 'p':
-            if (parse_unsigned(optarg, 0x3fffffff, &value) != 0 || value == 0) {
-                fprintf(stderr, "runqlat: invalid pid '%s'\n", optarg);
+            if (wbpf_parse_pid(optarg, &options->pid)) {
+                wbpf_tool_warn("invalid pid '%s'", optarg);
                 return -1;
             }
-            options->pid = (int)value;
             break;
         case 'T': options->timestamps = 1; break;
         case 'R': options->raw_tracepoints = 1; break;
@@ -69,27 +57,8 @@ static int parse_args(int argc, char** argv, struct options* options) {
         default: return -1;
         }
     }
-    if (optind < argc) {
-        if (parse_unsigned(argv[optind], 86400 * 365, &value) != 0 || value == 0) {
-            fprintf(stderr, "runqlat: invalid interval '%s'\n", argv[optind]);
-            return -1;
-        }
-        options->interval = value;
-        optind++;
-    }
-    if (optind < argc) {
-        if (parse_unsigned(argv[optind], 0xffffffffUL, &value) != 0 || value == 0) {
-            fprintf(stderr, "runqlat: invalid count '%s'\n", argv[optind]);
-            return -1;
-        }
-        options->count = value;
-        optind++;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "runqlat: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
-    return 0;
+    return wbpf_tool_interval_count(argc, argv, 86400 * 365, &options->interval, 0xffffffffUL,
+                                    &options->count);
 }
 
 static void print_stars(uint32_t value, uint32_t max, int width) {
@@ -139,14 +108,7 @@ static int print_and_clear(struct runqlat_bpf* skel, const struct options* optio
     }
     qsort(keys, n, sizeof(keys[0]), compare_keys);
 
-    if (options->timestamps) {
-        char ts[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-        printf("%s\n", ts);
-    }
+    if (options->timestamps) wbpf_print_time("\n");
     const char* unit = options->milliseconds ? "msecs" : "usecs";
     for (size_t i = 0; i < n; i++) {
         struct hist hist;
@@ -171,13 +133,10 @@ static int print_and_clear(struct runqlat_bpf* skel, const struct options* optio
 int main(int argc, char** argv) {
     struct options options = {0};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
     uint32_t* keys = malloc(MAX_HISTS * sizeof(uint32_t));
     if (!keys) {
-        fprintf(stderr, "runqlat: out of memory\n");
+        wbpf_tool_warn("out of memory");
         return 1;
     }
 
@@ -187,9 +146,9 @@ int main(int argc, char** argv) {
     for (int raw = options.raw_tracepoints; raw <= 1; raw++) {
         skel = runqlat_bpf__open();
         if (!skel) {
-            fprintf(stderr, "runqlat: failed to open the BPF skeleton: %s\n", strerror(errno));
+            err = -errno;
             free(keys);
-            return 1;
+            return wbpf_tool_fail(err, "failed to open the BPF skeleton");
         }
         skel->rodata->targ_per_process = options.per_process != 0;
         skel->rodata->targ_ms = options.milliseconds != 0;
@@ -207,24 +166,18 @@ int main(int argc, char** argv) {
         skel = NULL;
     }
     if (err) {
-        fprintf(stderr, "runqlat: failed to load and attach the BPF programs: %s\n",
-                strerror(-err));
         free(keys);
-        return 1;
+        return wbpf_tool_fail(err, "failed to load and attach the BPF programs");
     }
 
     printf("Tracing run queue latency... Hit Ctrl-C to end.\n");
     fflush(stdout);
     unsigned long printed = 0;
     for (;;) {
-        /* wbpf ends the sleep early with EINTR on SIGINT/SIGTERM. */
-        struct timespec wait = {.tv_sec = options.interval ? (time_t)options.interval : 99999999};
-        int interrupted = nanosleep(&wait, NULL) != 0;
-        err = print_and_clear(skel, &options, keys);
-        if (err < 0) {
-            fprintf(stderr, "runqlat: reading the histograms failed: %s\n", strerror(-err));
-            break;
-        }
+        bool interrupted = wbpf_sleep_interrupted(options.interval ? options.interval : 99999999);
+        err =
+            wbpf_tool_check(print_and_clear(skel, &options, keys), "reading the histograms failed");
+        if (err < 0) break;
         printed++;
         if (interrupted || (options.count && printed >= options.count)) break;
     }

@@ -2,16 +2,15 @@
 /* sigsnoop, user half (wasm32-wasi guest): prints one line per signal sent until SIGINT/SIGTERM,
  * then the number of signals seen. */
 #include <ctype.h>
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "sigsnoop.h"
 #include "sigsnoop.skel.h"
+
+#define WBPF_TOOL_NAME "sigsnoop"
+#include <wbpf/tool.h>
 
 /* Linux x86-64 numbering (the kernel's, not wasi-libc's, which has no real signals). */
 static const char* const signal_names[] = {
@@ -49,19 +48,10 @@ static void usage(FILE* out) {
                  "signal (delivered, ignored, pending, overflow, lost; - when none was made).\n");
 }
 
-static int parse_number(const char* text, long max, long* value) {
-    char* end = NULL;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end != '\0' || v < 0 || v > max) return -1;
-    *value = v;
-    return 0;
-}
-
 static int parse_signal(const char* text) {
-    long number;
+    unsigned long number;
     if (isdigit((unsigned char)text[0]))
-        return parse_number(text, SIGRTMAX_LINUX, &number) == 0 && number > 0 ? (int)number : -1;
+        return wbpf_parse_ulong(text, 1, SIGRTMAX_LINUX, &number) == 0 ? (int)number : -1;
     const char* name = strncasecmp(text, "SIG", 3) == 0 ? text + 3 : text;
     for (int i = 1; i < NSIG_STANDARD; i++)
         if (strcasecmp(name, signal_names[i] + 3) == 0) return i;
@@ -71,20 +61,18 @@ static int parse_signal(const char* text) {
 /* Returns 0 and fills *options, 1 for -h, -1 on a bad argument. */
 static int parse_args(int argc, char** argv, struct options* options) {
     int c;
-    long value;
     while ((c = getopt(argc, argv, "p:s:xTh")) != -1) {
         switch (c) {
         case 'p':
-            if (parse_number(optarg, 0x3fffffff, &value) != 0 || value == 0) {
-                fprintf(stderr, "sigsnoop: invalid pid '%s'\n", optarg);
+            if (wbpf_parse_pid(optarg, &options->pid)) {
+                wbpf_tool_warn("invalid pid '%s'", optarg);
                 return -1;
             }
-            options->pid = (int)value;
             break;
         case 's':
             options->signal = parse_signal(optarg);
             if (options->signal < 0) {
-                fprintf(stderr, "sigsnoop: invalid signal '%s'\n", optarg);
+                wbpf_tool_warn("invalid signal '%s'", optarg);
                 return -1;
             }
             break;
@@ -94,11 +82,7 @@ static int parse_args(int argc, char** argv, struct options* options) {
         default: return -1;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "sigsnoop: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
-    return 0;
+    return wbpf_tool_no_more_args(argc, argv);
 }
 
 static void format_signal(int sig, char* out, size_t size) {
@@ -121,14 +105,7 @@ static int handle_event(void* ctx, void* data, size_t size) {
     const struct event* e = data;
     if (size < sizeof(*e)) return 0; /* not ours: ignore rather than read past the record */
 
-    if (state->options->timestamps) {
-        char ts[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-        printf("%-8s ", ts);
-    }
+    if (state->options->timestamps) wbpf_print_time(" ");
     char comm[TASK_COMM_LEN + 1];
     memcpy(comm, e->comm, TASK_COMM_LEN);
     comm[TASK_COMM_LEN] = '\0';
@@ -148,60 +125,29 @@ static int handle_event(void* ctx, void* data, size_t size) {
 int main(int argc, char** argv) {
     struct options options = {0};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
 
     struct sigsnoop_bpf* skel = sigsnoop_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "sigsnoop: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
     skel->rodata->filter_pid = options.pid;
     skel->rodata->filter_signal = options.signal;
     skel->rodata->failed_only = options.failed_only != 0;
 
     struct state state = {.options = &options};
     struct bpf_buffer* buffer = NULL;
-    int err = sigsnoop_bpf__load(skel);
-    if (err) {
-        fprintf(stderr, "sigsnoop: failed to load the BPF object: %s\n", strerror(-err));
-        goto cleanup;
-    }
-    err = sigsnoop_bpf__attach(skel);
-    if (err) {
-        fprintf(stderr, "sigsnoop: failed to attach the BPF programs: %s\n", strerror(-err));
-        goto cleanup;
-    }
-    buffer = bpf_buffer__new_with_size(skel->maps.events, sizeof(struct event));
-    if (!buffer) {
-        err = -errno;
-        fprintf(stderr, "sigsnoop: failed to create the ring buffer: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    err = bpf_buffer__open(buffer, handle_event, &state);
-    if (err) {
-        fprintf(stderr, "sigsnoop: failed to open the ring buffer: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    int err = wbpf_tool_check(sigsnoop_bpf__load(skel), "failed to load the BPF object");
+    if (!err)
+        err = wbpf_tool_check(sigsnoop_bpf__attach(skel), "failed to attach the BPF programs");
+    if (!err)
+        buffer = wbpf_tool_open_buffer(skel->maps.events, sizeof(struct event), handle_event,
+                                       &state, "ring buffer", &err);
+    if (err) goto cleanup;
 
     if (options.timestamps) printf("%-8s ", "TIME");
     printf("%-7s %-16s %-10s %-7s %-6s %-6s %s\n", "PID", "COMM", "SIG", "TPID", "RESULT", "HOW",
            "FATE");
     fflush(stdout);
-    for (;;) {
-        err = bpf_buffer__poll(buffer, 100 /* ms */);
-        if (err > 0) fflush(stdout); /* one write per batch, also when stdout is a pipe */
-        if (err == -EINTR) {         /* SIGINT/SIGTERM */
-            err = 0;
-            break;
-        }
-        if (err < 0) {
-            fprintf(stderr, "sigsnoop: polling the ring buffer failed: %s\n", strerror(-err));
-            break;
-        }
-    }
+    err = wbpf_tool_poll(buffer, "ring buffer", 0);
     printf("%llu signals traced, %llu failed\n", state.events, state.failed);
     fflush(stdout);
 

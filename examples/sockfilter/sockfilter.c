@@ -3,15 +3,15 @@
  * host opens on the interface given with -i, prints the packets of every interval by protocol
  * and direction, and the totals since start when it ends (after COUNT intervals, or on
  * SIGINT/SIGTERM). */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sockfilter.h"
 #include "sockfilter.skel.h"
+
+#define WBPF_TOOL_NAME "sockfilter"
+#include <wbpf/tool.h>
 
 #define FOREVER 99999999UL
 
@@ -40,32 +40,21 @@ static void usage(FILE* out) {
                  "The totals since start are printed at the end.\n");
 }
 
-/* A decimal number in [min, max], the whole string. */
-static int parse_ulong(const char* text, unsigned long min, unsigned long max, unsigned long* out) {
-    char* end = NULL;
-    errno = 0;
-    if (text[0] < '0' || text[0] > '9') return -1;
-    unsigned long value = strtoul(text, &end, 10);
-    if (errno || *end != '\0' || value < min || value > max) return -1;
-    *out = value;
-    return 0;
-}
-
 /* Returns 0 and fills *options, 1 for -h, -1 on a bad argument. */
 static int parse_args(int argc, char** argv, struct options* options) {
     int c;
     while ((c = getopt(argc, argv, "i:P:Tvh")) != -1) {
         switch (c) {
         case 'i':
-            if (optarg[0] == '\0' || strlen(optarg) > 15 || strpbrk(optarg, "/: \t\n")) {
-                fprintf(stderr, "sockfilter: invalid interface name '%s'\n", optarg);
+            if (!wbpf_valid_ifname(optarg, strlen(optarg))) {
+                wbpf_tool_warn("invalid interface name '%s'", optarg);
                 return -1;
             }
             options->interface = optarg;
             break;
         case 'P':
-            if (parse_ulong(optarg, 1, 65535, &options->port)) {
-                fprintf(stderr, "sockfilter: invalid port '%s'\n", optarg);
+            if (wbpf_parse_ulong(optarg, 1, 65535, &options->port)) {
+                wbpf_tool_warn("invalid port '%s'", optarg);
                 return -1;
             }
             break;
@@ -75,26 +64,10 @@ static int parse_args(int argc, char** argv, struct options* options) {
         default: return -1;
         }
     }
-    if (optind < argc) {
-        if (parse_ulong(argv[optind], 1, FOREVER, &options->interval)) {
-            fprintf(stderr, "sockfilter: invalid interval '%s'\n", argv[optind]);
-            return -1;
-        }
-        optind++;
-    }
-    if (optind < argc) {
-        if (parse_ulong(argv[optind], 1, FOREVER, &options->count)) {
-            fprintf(stderr, "sockfilter: invalid count '%s'\n", argv[optind]);
-            return -1;
-        }
-        optind++;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "sockfilter: unexpected argument '%s'\n", argv[optind]);
+    if (wbpf_tool_interval_count(argc, argv, FOREVER, &options->interval, FOREVER, &options->count))
         return -1;
-    }
     if (!options->interface) {
-        fprintf(stderr, "sockfilter: an interface is required (-i IFACE)\n");
+        wbpf_tool_warn("an interface is required (-i IFACE)");
         return -1;
     }
     return 0;
@@ -177,14 +150,7 @@ static void format_protocol(const struct protocol* p, char* out, size_t size) {
 
 /* Prints each protocol's packets since the previous table (`totals`: since start). */
 static void print_table(struct protocols* protocols, const struct options* options, int totals) {
-    if (options->timestamp) {
-        char ts[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-        printf("%s\n", ts);
-    }
+    if (options->timestamp) wbpf_print_time("\n");
     if (totals) printf("TOTAL since start on %s:\n", options->interface);
     printf("%-12s %10s %12s %10s %12s\n", "PROTOCOL", "RX-PACKETS", "RX-BYTES", "TX-PACKETS",
            "TX-BYTES");
@@ -216,54 +182,35 @@ static int by_protocol(const void* a, const void* b) {
 int main(int argc, char** argv) {
     struct options options = {.interval = FOREVER, .count = FOREVER};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
 
     static struct protocols protocols; /* 40 KB: not on the guest's small stack */
     struct sockfilter_bpf* skel = sockfilter_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "sockfilter: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
     skel->rodata->filter_port = (uint16_t)options.port; /* written into .rodata at load */
-    int err = sockfilter_bpf__load(skel);
-    if (err) {
-        fprintf(stderr, "sockfilter: failed to load the BPF object: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    int err = wbpf_tool_check(sockfilter_bpf__load(skel), "failed to load the BPF object");
+    if (err) goto cleanup;
     /* The host opens a packet socket bound to the interface and attaches the filter to it. */
-    err = bpf_program__set_attach_target(skel->progs.sockfilter_count, 0, options.interface);
-    if (!err && !bpf_program__attach(skel->progs.sockfilter_count)) err = -errno;
+    err = wbpf_attach_to(skel->progs.sockfilter_count, options.interface);
     if (err) {
-        fprintf(stderr, "sockfilter: failed to attach to interface '%s': %s\n", options.interface,
-                err == -ENODEV ? "no such interface" : strerror(-err));
+        wbpf_tool_warn("failed to attach to interface '%s': %s", options.interface,
+                       err == -ENODEV ? "no such interface" : strerror(-err));
         goto cleanup;
     }
-    if (options.verbose) fprintf(stderr, "sockfilter: attached to %s\n", options.interface);
+    if (options.verbose) wbpf_tool_warn("attached to %s", options.interface);
 
     printf("Counting packets by protocol on %s... Hit Ctrl-C to end.\n\n", options.interface);
     fflush(stdout);
     for (unsigned long done = 0; done < options.count;) {
-        struct timespec wait = {.tv_sec = (time_t)options.interval};
-        /* Under wbpf a sleep fails only when SIGINT/SIGTERM cut it short (wasi-libc reports
-         * ENOTSUP rather than EINTR for it): time for the summary. */
-        if (nanosleep(&wait, NULL) != 0) break;
-        err = read_counters(skel, &protocols);
-        if (err) {
-            fprintf(stderr, "sockfilter: reading the counters failed: %s\n", strerror(-err));
-            goto cleanup;
-        }
+        if (wbpf_sleep_interrupted(options.interval)) break; /* Ctrl-C: the summary */
+        err = wbpf_tool_check(read_counters(skel, &protocols), "reading the counters failed");
+        if (err) goto cleanup;
         qsort(protocols.items, protocols.size, sizeof(protocols.items[0]), by_protocol);
         if (options.interval != FOREVER) print_table(&protocols, &options, 0);
         if (options.count != FOREVER) done++;
     }
-    err = read_counters(skel, &protocols);
-    if (err) {
-        fprintf(stderr, "sockfilter: reading the counters failed: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    err = wbpf_tool_check(read_counters(skel, &protocols), "reading the counters failed");
+    if (err) goto cleanup;
     qsort(protocols.items, protocols.size, sizeof(protocols.items[0]), by_protocol);
     print_table(&protocols, &options, 1);
 

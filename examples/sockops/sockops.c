@@ -3,15 +3,14 @@
  * given with -c and prints one line per TCP connection established or closed in it, and a
  * summary on SIGINT/SIGTERM. */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sockops.h"
 #include "sockops.skel.h"
+
+#define WBPF_TOOL_NAME "sockops"
+#include <wbpf/tool.h>
 
 struct options {
     const char* cgroup;
@@ -41,7 +40,7 @@ static int parse_args(int argc, char** argv, struct options* options) {
         switch (c) {
         case 'c':
             if (optarg[0] == '\0') {
-                fprintf(stderr, "sockops: the cgroup directory must not be empty\n");
+                wbpf_tool_warn("the cgroup directory must not be empty");
                 return -1;
             }
             options->cgroup = optarg;
@@ -52,12 +51,9 @@ static int parse_args(int argc, char** argv, struct options* options) {
         default: return -1;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "sockops: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
+    if (wbpf_tool_no_more_args(argc, argv)) return -1;
     if (!options->cgroup) {
-        fprintf(stderr, "sockops: a cgroup v2 directory is required (-c CGROUP_DIR)\n");
+        wbpf_tool_warn("a cgroup v2 directory is required (-c CGROUP_DIR)");
         return -1;
     }
     return 0;
@@ -87,14 +83,7 @@ static int handle_event(void* ctx, void* data, size_t size) {
     case SOCKOPS_CLOSE: kind = "CLOSE", stats->closed++; break;
     default: return 0;
     }
-    if (stats->options->timestamp) {
-        char ts[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-        printf("%-8s ", ts);
-    }
+    if (stats->options->timestamp) wbpf_print_time(" ");
     char local[64], remote[64];
     format_endpoint(e->family, e->local_addr, e->local_port, local, sizeof(local));
     format_endpoint(e->family, e->remote_addr, e->remote_port, remote, sizeof(remote));
@@ -111,62 +100,32 @@ static int handle_event(void* ctx, void* data, size_t size) {
 int main(int argc, char** argv) {
     struct options options = {0};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
 
     struct sockops_bpf* skel = sockops_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "sockops: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
     struct stats stats = {.options = &options};
     struct bpf_buffer* buffer = NULL;
-    int err = sockops_bpf__load(skel);
-    if (err) {
-        fprintf(stderr, "sockops: failed to load the BPF object: %s\n", strerror(-err));
-        goto cleanup;
-    }
-    err = bpf_program__set_attach_target(skel->progs.sockops_track, 0, options.cgroup);
-    if (!err && !bpf_program__attach(skel->progs.sockops_track)) err = -errno;
+    int err = wbpf_tool_check(sockops_bpf__load(skel), "failed to load the BPF object");
+    if (err) goto cleanup;
+    err = wbpf_attach_to(skel->progs.sockops_track, options.cgroup);
     if (err) {
         const char* reason = err == -EINVAL   ? "not a cgroup v2 directory"
                              : err == -ENOENT ? "no such directory"
                                               : strerror(-err);
-        fprintf(stderr, "sockops: failed to attach to cgroup '%s': %s\n", options.cgroup, reason);
+        wbpf_tool_warn("failed to attach to cgroup '%s': %s", options.cgroup, reason);
         goto cleanup;
     }
-    if (options.verbose) fprintf(stderr, "sockops: attached to %s\n", options.cgroup);
+    if (options.verbose) wbpf_tool_warn("attached to %s", options.cgroup);
 
-    buffer = bpf_buffer__new(skel->maps.events, NULL);
-    if (!buffer) {
-        err = -errno;
-        fprintf(stderr, "sockops: failed to create the ring buffer: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    err = bpf_buffer__open(buffer, handle_event, &stats);
-    if (err) {
-        fprintf(stderr, "sockops: failed to open the ring buffer: %s\n", strerror(-err));
-        goto cleanup;
-    }
-
+    buffer = wbpf_tool_open_buffer(skel->maps.events, 0, handle_event, &stats, "ring buffer", &err);
+    if (!buffer) goto cleanup;
     if (options.timestamp) printf("%-8s ", "TIME");
     printf("%-7s %-21s %-21s %10s %10s %8s %10s\n", "EVENT", "LOCAL", "REMOTE", "RX-BYTES",
            "TX-ACKED", "RTT-US", "LIFE-MS");
     fflush(stdout);
-    for (;;) {
-        err = bpf_buffer__poll(buffer, 100 /* ms */);
-        if (err > 0) fflush(stdout); /* one write per batch, also when stdout is a pipe */
-        if (err == -EINTR) {         /* SIGINT/SIGTERM: the last records were delivered */
-            err = 0;
-            break;
-        }
-        if (err < 0) {
-            fprintf(stderr, "sockops: polling the ring buffer failed: %s\n", strerror(-err));
-            goto cleanup;
-        }
-    }
+    err = wbpf_tool_poll(buffer, "ring buffer", 0); /* after Ctrl-C, the last records too */
+    if (err) goto cleanup;
 
     unsigned long long lost = 0;
     if (wbpf_map__pull_datasec(skel->maps.bss) == 0) lost = skel->bss->lost_events;

@@ -3,15 +3,14 @@
  * interface, prints one line per packet from the ring buffer, and a per-protocol summary on
  * SIGINT/SIGTERM. */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tc.h"
 #include "tc.skel.h"
+
+#define WBPF_TOOL_NAME "tc"
+#include <wbpf/tool.h>
 
 struct options {
     const char* target; /* IFACE[:ingress|egress], as the host expects it */
@@ -48,9 +47,7 @@ static int parse_target(const char* text, struct options* options) {
         else
             return -1;
     }
-    if (length == 0 || length >= sizeof(options->interface)) return -1;
-    for (size_t i = 0; i < length; i++)
-        if (text[i] == '/' || text[i] == ' ' || text[i] == '\t' || text[i] == '\n') return -1;
+    if (!wbpf_valid_ifname(text, length)) return -1;
     memcpy(options->interface, text, length);
     options->interface[length] = '\0';
     options->target = text;
@@ -64,33 +61,25 @@ static int parse_args(int argc, char** argv, struct options* options) {
         switch (c) {
         case 'i':
             if (parse_target(optarg, options)) {
-                fprintf(stderr, "tc: invalid target '%s' (IFACE[:ingress|egress])\n", optarg);
+                wbpf_tool_warn("invalid target '%s' (IFACE[:ingress|egress])", optarg);
                 return -1;
             }
             break;
-        case 'P': {
-            char* end = NULL;
-            errno = 0;
-            options->port = strtoul(optarg, &end, 10);
-            if (errno || end == optarg || *end != '\0' || optarg[0] < '0' || optarg[0] > '9' ||
-                options->port == 0 || options->port > 65535) {
-                fprintf(stderr, "tc: invalid port '%s'\n", optarg);
+        case 'P':
+            if (wbpf_parse_ulong(optarg, 1, 65535, &options->port)) {
+                wbpf_tool_warn("invalid port '%s'", optarg);
                 return -1;
             }
             break;
-        }
         case 'T': options->timestamp = 1; break;
         case 'v': options->verbose = 1; break;
         case 'h': return 1;
         default: return -1;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "tc: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
+    if (wbpf_tool_no_more_args(argc, argv)) return -1;
     if (!options->target) {
-        fprintf(stderr, "tc: an interface is required (-i IFACE[:ingress|egress])\n");
+        wbpf_tool_warn("an interface is required (-i IFACE[:ingress|egress])");
         return -1;
     }
     return 0;
@@ -141,14 +130,7 @@ static int handle_packet(void* ctx, void* data, size_t size) {
     state->by_protocol[protocol]++;
     state->logged++;
 
-    if (state->options->timestamp) {
-        char ts[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-        printf("%-8s ", ts);
-    }
+    if (state->options->timestamp) wbpf_print_time(" ");
     char source[64] = "-", destination[64] = "-", name[16];
     if (protocol == P_IPV4_OTHER || protocol == P_IPV6_OTHER)
         snprintf(name, sizeof(name), "%s/%u", protocol_names[protocol], p->ip_proto);
@@ -179,62 +161,33 @@ static int handle_packet(void* ctx, void* data, size_t size) {
 int main(int argc, char** argv) {
     struct options options = {0};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
 
     struct tc_bpf* skel = tc_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "tc: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
     skel->rodata->filter_port = (uint16_t)options.port; /* written into .rodata at load */
 
     struct state state = {.options = &options};
     struct bpf_buffer* buffer = NULL;
-    int err = tc_bpf__load(skel);
+    int err = wbpf_tool_check(tc_bpf__load(skel), "failed to load the BPF object");
+    if (err) goto cleanup;
+    err = wbpf_attach_to(skel->progs.tc_log, options.target);
     if (err) {
-        fprintf(stderr, "tc: failed to load the BPF object: %s\n", strerror(-err));
+        wbpf_tool_warn("failed to attach to %s of '%s': %s", options.direction, options.interface,
+                       err == -ENODEV ? "no such interface" : strerror(-err));
         goto cleanup;
     }
-    err = bpf_program__set_attach_target(skel->progs.tc_log, 0, options.target);
-    if (!err && !bpf_program__attach(skel->progs.tc_log)) err = -errno;
-    if (err) {
-        fprintf(stderr, "tc: failed to attach to %s of '%s': %s\n", options.direction,
-                options.interface, err == -ENODEV ? "no such interface" : strerror(-err));
-        goto cleanup;
-    }
-    if (options.verbose) fprintf(stderr, "tc: attached to %s\n", options.target);
+    if (options.verbose) wbpf_tool_warn("attached to %s", options.target);
 
-    buffer = bpf_buffer__new(skel->maps.packets, NULL);
-    if (!buffer) {
-        err = -errno;
-        fprintf(stderr, "tc: failed to create the ring buffer: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    err = bpf_buffer__open(buffer, handle_packet, &state);
-    if (err) {
-        fprintf(stderr, "tc: failed to open the ring buffer: %s\n", strerror(-err));
-        goto cleanup;
-    }
-
+    buffer =
+        wbpf_tool_open_buffer(skel->maps.packets, 0, handle_packet, &state, "ring buffer", &err);
+    if (!buffer) goto cleanup;
     if (options.timestamp) printf("%-8s ", "TIME");
     printf("%-7s %-15s %-7s %-21s %-21s %s\n", "DIR", "IFACE", "PROTO", "SOURCE", "DESTINATION",
            "LEN");
     fflush(stdout);
-    for (;;) {
-        err = bpf_buffer__poll(buffer, 100 /* ms */);
-        if (err > 0) fflush(stdout); /* one write per batch, also when stdout is a pipe */
-        if (err == -EINTR) {         /* SIGINT/SIGTERM: the last records were delivered */
-            err = 0;
-            break;
-        }
-        if (err < 0) {
-            fprintf(stderr, "tc: polling the ring buffer failed: %s\n", strerror(-err));
-            goto cleanup;
-        }
-    }
+    err = wbpf_tool_poll(buffer, "ring buffer", 0); /* after Ctrl-C, the last records too */
+    if (err) goto cleanup;
 
     unsigned long long lost = 0;
     if (wbpf_map__pull_datasec(skel->maps.bss) == 0) lost = skel->bss->lost_packets;

@@ -2,16 +2,15 @@
 /* uprobe, user half (wasm32-wasi guest): attaches uprobe.bpf.o's uprobe and uretprobe to the
  * function named on the command line and prints one line per completed call, with its
  * arguments and return value, until SIGINT/SIGTERM; then a summary line. */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "uprobe.h"
 #include "uprobe.skel.h"
+
+#define WBPF_TOOL_NAME "uprobe"
+#include <wbpf/tool.h>
 
 #define MAX_TARGET_LEN 4096
 
@@ -44,35 +43,24 @@ static void usage(FILE* out) {
             UPROBE_MAX_ARGS);
 }
 
-static int parse_number(const char* text, long min, long max, long* value) {
-    char* end = NULL;
-    errno = 0;
-    long n = strtol(text, &end, 10);
-    if (errno || end == text || *end != '\0' || n < min || n > max) return -1;
-    *value = n;
-    return 0;
-}
-
 /* Returns 0 and fills *options, 1 for -h, -1 on a bad argument. */
 static int parse_args(int argc, char** argv, struct options* options) {
     int c;
-    long value;
+    unsigned long value;
     options->nr_args = 2;
     while ((c = getopt(argc, argv, "b:f:p:a:ixTvh")) != -1) {
         switch (c) {
         case 'b': options->binary = optarg; break;
         case 'f': options->symbol = optarg; break;
         case 'p':
-            if (parse_number(optarg, 1, 0x3fffffff, &value)) {
-                fprintf(stderr, "uprobe: invalid PID '%s'\n", optarg);
+            if (wbpf_parse_pid(optarg, &options->pid)) {
+                wbpf_tool_warn("invalid PID '%s'", optarg);
                 return -1;
             }
-            options->pid = (int)value;
             break;
         case 'a':
-            if (parse_number(optarg, 0, UPROBE_MAX_ARGS, &value)) {
-                fprintf(stderr, "uprobe: invalid argument count '%s' (0-%d)\n", optarg,
-                        UPROBE_MAX_ARGS);
+            if (wbpf_parse_ulong(optarg, 0, UPROBE_MAX_ARGS, &value)) {
+                wbpf_tool_warn("invalid argument count '%s' (0-%d)", optarg, UPROBE_MAX_ARGS);
                 return -1;
             }
             options->nr_args = (int)value;
@@ -85,17 +73,14 @@ static int parse_args(int argc, char** argv, struct options* options) {
         default: return -1;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "uprobe: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
+    if (wbpf_tool_no_more_args(argc, argv)) return -1;
     if (!options->binary || !options->binary[0] || !options->symbol || !options->symbol[0]) {
-        fprintf(stderr, "uprobe: -b BINARY and -f SYMBOL are required\n");
+        wbpf_tool_warn("-b BINARY and -f SYMBOL are required");
         return -1;
     }
     /* The host splits "[pid:]binary:symbol" at the last ':'. */
     if (strchr(options->symbol, ':')) {
-        fprintf(stderr, "uprobe: invalid symbol '%s'\n", options->symbol);
+        wbpf_tool_warn("invalid symbol '%s'", options->symbol);
         return -1;
     }
     return 0;
@@ -139,14 +124,7 @@ static int handle_event(void* ctx, void* data, size_t size) {
     char comm[TASK_COMM_LEN + 1];
     memcpy(comm, e->comm, TASK_COMM_LEN);
     comm[TASK_COMM_LEN] = '\0';
-    if (options->timestamps) {
-        char ts[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-        printf("%-8s ", ts);
-    }
+    if (options->timestamps) wbpf_print_time(" ");
     printf("%-7d %-7d %-16s %10.3f %s(", e->pid, e->tid, comm, (double)e->duration_ns / 1000.0,
            options->symbol);
     for (int i = 0; i < options->nr_args; i++) {
@@ -163,68 +141,37 @@ static int handle_event(void* ctx, void* data, size_t size) {
 int main(int argc, char** argv) {
     struct options options = {0};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
     static char target[MAX_TARGET_LEN];
     if (attach_target(&options, target, sizeof(target))) {
-        fprintf(stderr, "uprobe: binary path too long\n");
+        wbpf_tool_warn("binary path too long");
         return 1;
     }
 
     struct uprobe_bpf* skel = uprobe_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "uprobe: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
     struct state state = {.options = &options};
     struct bpf_buffer* buffer = NULL;
-    int err = uprobe_bpf__load(skel);
-    if (err) {
-        fprintf(stderr, "uprobe: failed to load the BPF object: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    int err = wbpf_tool_check(uprobe_bpf__load(skel), "failed to load the BPF object");
+    if (err) goto cleanup;
     /* The return probe first, so that every recorded entry gets its return seen. */
     struct bpf_program* programs[] = {skel->progs.uprobe_return, skel->progs.uprobe_entry};
     for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
-        err = bpf_program__set_attach_target(programs[i], 0, target);
-        if (!err && !bpf_program__attach(programs[i])) err = -errno;
+        err = wbpf_attach_to(programs[i], target);
         if (err) {
-            fprintf(stderr, "uprobe: cannot attach to %s:%s: %s\n", options.binary, options.symbol,
-                    strerror(-err));
+            wbpf_tool_warn("cannot attach to %s:%s: %s", options.binary, options.symbol,
+                           strerror(-err));
             goto cleanup;
         }
     }
-    if (options.verbose) fprintf(stderr, "uprobe: attached to %s\n", target);
+    if (options.verbose) wbpf_tool_warn("attached to %s", target);
 
-    buffer = bpf_buffer__new(skel->maps.rb, NULL);
-    if (!buffer) {
-        err = -errno;
-        fprintf(stderr, "uprobe: failed to create the ring buffer: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    err = bpf_buffer__open(buffer, handle_event, &state);
-    if (err) {
-        fprintf(stderr, "uprobe: failed to open the ring buffer: %s\n", strerror(-err));
-        goto cleanup;
-    }
-
+    buffer = wbpf_tool_open_buffer(skel->maps.rb, 0, handle_event, &state, "ring buffer", &err);
+    if (!buffer) goto cleanup;
     if (options.timestamps) printf("%-8s ", "TIME");
     printf("%-7s %-7s %-16s %10s %s\n", "PID", "TID", "COMM", "LAT(us)", "CALL = RETURN");
     fflush(stdout);
-    for (;;) {
-        err = bpf_buffer__poll(buffer, 100 /* ms */);
-        if (err > 0) fflush(stdout); /* one write per batch, also when stdout is a pipe */
-        if (err == -EINTR) {         /* SIGINT/SIGTERM */
-            err = 0;
-            break;
-        }
-        if (err < 0) {
-            fprintf(stderr, "uprobe: polling the ring buffer failed: %s\n", strerror(-err));
-            break;
-        }
-    }
+    err = wbpf_tool_poll(buffer, "ring buffer", 0);
     printf("Traced %llu calls of %s in %s.\n", state.calls, options.symbol, options.binary);
     fflush(stdout);
 

@@ -3,15 +3,15 @@
  * the packets and bytes each source IP sent in every interval, and the totals since start when
  * it ends (after COUNT intervals, or on SIGINT/SIGTERM). */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "xdp.h"
 #include "xdp.skel.h"
+
+#define WBPF_TOOL_NAME "xdp"
+#include <wbpf/tool.h>
 
 #define FOREVER 99999999UL
 
@@ -40,33 +40,22 @@ static void usage(FILE* out) {
                  "(ARP, LLDP...) are counted together as 'non-IP'.\n");
 }
 
-/* A decimal number in [min, max], the whole string. */
-static int parse_ulong(const char* text, unsigned long min, unsigned long max, unsigned long* out) {
-    char* end = NULL;
-    errno = 0;
-    if (text[0] < '0' || text[0] > '9') return -1;
-    unsigned long value = strtoul(text, &end, 10);
-    if (errno || *end != '\0' || value < min || value > max) return -1;
-    *out = value;
-    return 0;
-}
-
 /* Returns 0 and fills *options, 1 for -h, -1 on a bad argument. */
 static int parse_args(int argc, char** argv, struct options* options) {
     int c;
     while ((c = getopt(argc, argv, "i:Tr:vh")) != -1) {
         switch (c) {
         case 'i':
-            if (optarg[0] == '\0' || strlen(optarg) > 15 || strpbrk(optarg, "/: \t\n")) {
-                fprintf(stderr, "xdp: invalid interface name '%s'\n", optarg);
+            if (!wbpf_valid_ifname(optarg, strlen(optarg))) {
+                wbpf_tool_warn("invalid interface name '%s'", optarg);
                 return -1;
             }
             options->interface = optarg;
             break;
         case 'T': options->timestamp = 1; break;
         case 'r':
-            if (parse_ulong(optarg, 1, 1000000, &options->rows)) {
-                fprintf(stderr, "xdp: invalid row count '%s'\n", optarg);
+            if (wbpf_parse_ulong(optarg, 1, 1000000, &options->rows)) {
+                wbpf_tool_warn("invalid row count '%s'", optarg);
                 return -1;
             }
             break;
@@ -75,26 +64,10 @@ static int parse_args(int argc, char** argv, struct options* options) {
         default: return -1;
         }
     }
-    if (optind < argc) {
-        if (parse_ulong(argv[optind], 1, FOREVER, &options->interval)) {
-            fprintf(stderr, "xdp: invalid interval '%s'\n", argv[optind]);
-            return -1;
-        }
-        optind++;
-    }
-    if (optind < argc) {
-        if (parse_ulong(argv[optind], 1, FOREVER, &options->count)) {
-            fprintf(stderr, "xdp: invalid count '%s'\n", argv[optind]);
-            return -1;
-        }
-        optind++;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "xdp: unexpected argument '%s'\n", argv[optind]);
+    if (wbpf_tool_interval_count(argc, argv, FOREVER, &options->interval, FOREVER, &options->count))
         return -1;
-    }
     if (!options->interface) {
-        fprintf(stderr, "xdp: an interface is required (-i IFACE)\n");
+        wbpf_tool_warn("an interface is required (-i IFACE)");
         return -1;
     }
     return 0;
@@ -210,14 +183,7 @@ static void print_table(struct sources* sources, const struct options* options, 
         all_bytes += bytes;
         if (rows) rows[n++] = (struct row){s, packets, bytes};
     }
-    if (options->timestamp) {
-        char ts[16];
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-        printf("%s\n", ts);
-    }
+    if (options->timestamp) wbpf_print_time("\n");
     if (totals) printf("TOTAL since start: %llu packets, %llu bytes\n", all_packets, all_bytes);
     printf("%-39s %10s %12s\n", "SRC-IP", "PACKETS", "BYTES");
     if (rows) {
@@ -237,51 +203,32 @@ static void print_table(struct sources* sources, const struct options* options, 
 int main(int argc, char** argv) {
     struct options options = {.interval = FOREVER, .count = FOREVER, .rows = 20};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
 
     struct sources sources = {0};
     struct xdp_bpf* skel = xdp_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "xdp: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
-    int err = xdp_bpf__load(skel);
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
+    int err = wbpf_tool_check(xdp_bpf__load(skel), "failed to load the BPF object");
+    if (err) goto cleanup;
+    err = wbpf_attach_to(skel->progs.xdp_count, options.interface);
     if (err) {
-        fprintf(stderr, "xdp: failed to load the BPF object: %s\n", strerror(-err));
+        wbpf_tool_warn("failed to attach to interface '%s': %s", options.interface,
+                       err == -ENODEV ? "no such interface" : strerror(-err));
         goto cleanup;
     }
-    err = bpf_program__set_attach_target(skel->progs.xdp_count, 0, options.interface);
-    if (!err && !bpf_program__attach(skel->progs.xdp_count)) err = -errno;
-    if (err) {
-        fprintf(stderr, "xdp: failed to attach to interface '%s': %s\n", options.interface,
-                err == -ENODEV ? "no such interface" : strerror(-err));
-        goto cleanup;
-    }
-    if (options.verbose) fprintf(stderr, "xdp: attached to %s\n", options.interface);
+    if (options.verbose) wbpf_tool_warn("attached to %s", options.interface);
 
     printf("Counting packets per source IP on %s... Hit Ctrl-C to end.\n\n", options.interface);
     fflush(stdout);
     for (unsigned long done = 0; done < options.count;) {
-        struct timespec wait = {.tv_sec = (time_t)options.interval};
-        /* Under wbpf a sleep fails only when SIGINT/SIGTERM cut it short (wasi-libc reports
-         * ENOTSUP rather than EINTR for it): time for the summary. */
-        if (nanosleep(&wait, NULL) != 0) break;
-        err = read_counters(skel, &sources);
-        if (err) {
-            fprintf(stderr, "xdp: reading the counters failed: %s\n", strerror(-err));
-            goto cleanup;
-        }
+        if (wbpf_sleep_interrupted(options.interval)) break; /* Ctrl-C: the summary */
+        err = wbpf_tool_check(read_counters(skel, &sources), "reading the counters failed");
+        if (err) goto cleanup;
         if (options.interval != FOREVER) print_table(&sources, &options, 0);
         if (options.count != FOREVER) done++;
     }
-    err = read_counters(skel, &sources);
-    if (err) {
-        fprintf(stderr, "xdp: reading the counters failed: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    err = wbpf_tool_check(read_counters(skel, &sources), "reading the counters failed");
+    if (err) goto cleanup;
     print_table(&sources, &options, 1);
 
 cleanup:

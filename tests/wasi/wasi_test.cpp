@@ -8,11 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -291,6 +293,40 @@ TEST(WasiSandbox, NoDirectoryMeansNoFileSystem) {
     EXPECT_TRUE(fs::is_empty(box));
 }
 
+TEST(WasiSandbox, ReadOnlyDirectoryCanBeReadButNeverChanged) {
+    TempDir tmp;
+    fs::path box = tmp.path() / "box";
+    fs::create_directories(box / "sub");
+    std::ofstream(box / "keep.txt") << "keep";
+    const auto mtime = fs::last_write_time(box / "keep.txt");
+
+    RunResult wasm = run_process(wbpf_run("read_only", {"--ro-dir", box.string()}, {box.string()}));
+    EXPECT_EQ(wasm.status, 0) << wasm.err;
+    auto lines = lines_of(wasm.out);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_EQ(lines.front(), "read keep.txt: keep");
+    int attempts = 0;
+    for (const auto& line : lines) {
+        if (line.rfind("read ", 0) == 0 || line.empty()) continue;
+        ++attempts;
+        EXPECT_EQ(line.find("DONE"), std::string::npos) << "a read-only preopen allowed: " << line;
+    }
+    EXPECT_EQ(attempts, 11) << wasm.out;
+    std::ifstream kept(box / "keep.txt");
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "keep");
+    EXPECT_EQ(fs::last_write_time(box / "keep.txt"), mtime);
+    std::vector<std::string> entries;
+    for (const auto& entry : fs::directory_iterator(box))
+        entries.push_back(entry.path().filename().string());
+    std::sort(entries.begin(), entries.end());
+    EXPECT_EQ(entries, (std::vector<std::string>{"keep.txt", "sub"}));
+
+    // The same guest with --dir changes the directory: the test itself can tell.
+    RunResult writable =
+        run_process(wbpf_run("read_only", {"--dir", box.string()}, {box.string()}));
+    EXPECT_NE(writable.out.find("create new.txt: DONE"), std::string::npos) << writable.out;
+}
+
 // --- wbpf run: failures --------------------------------------------------------------------
 
 TEST(WbpfRun, TrapPrintsOneLineAndBacktrace) {
@@ -380,58 +416,59 @@ TEST(WbpfRun, HelpAndVersion) {
 
 TEST(WbpfSignals, SigintWakesASleepingGuestAtOnce) {
     ChildProcess child(wbpf_run("sleeper", {}, {"sleep"}));
-    ASSERT_TRUE(child.wait_for_stdout("ready\n", 10s)) << child.err();
+    ASSERT_TRUE(child.wait_for_text("ready\n", 10s)) << child.error_output();
     std::this_thread::sleep_for(200ms); // let it enter poll_oneoff
     auto start = std::chrono::steady_clock::now();
-    child.send_signal(SIGINT);
-    int status = child.wait(10s);
+    child.signal(SIGINT);
+    int status = child.wait_exit_code(10s);
     double elapsed = seconds_since(start);
     std::cout << "  SIGINT -> sleeping guest exited after " << elapsed * 1000 << " ms\n";
     EXPECT_LT(elapsed, 0.5);
     EXPECT_FALSE(child.timed_out());
     // sleep() returned early; the guest then exited on its own (status 5 in sleeper.c).
-    EXPECT_EQ(child.out(), "ready\nsleep returned early\n");
-    EXPECT_EQ(status, 5) << child.err();
-    EXPECT_EQ(child.err(), "");
+    EXPECT_EQ(child.output(), "ready\nsleep returned early\n");
+    EXPECT_EQ(status, 5) << child.error_output();
+    EXPECT_EQ(child.error_output(), "");
 }
 
 TEST(WbpfSignals, SigtermWakesASleepingGuestToo) {
     ChildProcess child(wbpf_run("sleeper", {}, {"sleep"}));
-    ASSERT_TRUE(child.wait_for_stdout("ready\n", 10s));
+    ASSERT_TRUE(child.wait_for_text("ready\n", 10s));
     std::this_thread::sleep_for(200ms);
     auto start = std::chrono::steady_clock::now();
-    child.send_signal(SIGTERM);
-    int status = child.wait(10s);
+    child.signal(SIGTERM);
+    int status = child.wait_exit_code(10s);
     EXPECT_LT(seconds_since(start), 0.5);
     EXPECT_EQ(status, 5);
 }
 
 TEST(WbpfSignals, SigintStopsAComputeLoopAfterTheGracePeriod) {
     ChildProcess child(wbpf_run("sleeper", {}, {"spin"}));
-    ASSERT_TRUE(child.wait_for_stdout("ready\n", 10s));
+    ASSERT_TRUE(child.wait_for_text("ready\n", 10s));
     auto start = std::chrono::steady_clock::now();
-    child.send_signal(SIGINT);
-    int status = child.wait(20s);
+    child.signal(SIGINT);
+    int status = child.wait_exit_code(20s);
     double elapsed = seconds_since(start);
     std::cout << "  SIGINT -> spinning guest stopped after " << elapsed * 1000
               << " ms (grace period 1000 ms)\n";
     EXPECT_GE(elapsed, 0.9);
     EXPECT_LT(elapsed, 5.0);
     EXPECT_EQ(status, 130);
-    EXPECT_EQ(child.err(), "wbpf: interrupted by SIGINT: guest did not exit within 1000 ms\n");
+    EXPECT_EQ(child.error_output(),
+              "wbpf: interrupted by SIGINT: guest did not exit within 1000 ms\n");
 }
 
 TEST(WbpfSignals, SecondSigintStopsAtOnce) {
     ChildProcess child(wbpf_run("sleeper", {"--grace-period", "60000"}, {"spin"}));
-    ASSERT_TRUE(child.wait_for_stdout("ready\n", 10s));
-    child.send_signal(SIGINT);
+    ASSERT_TRUE(child.wait_for_text("ready\n", 10s));
+    child.signal(SIGINT);
     std::this_thread::sleep_for(200ms);
     auto start = std::chrono::steady_clock::now();
-    child.send_signal(SIGINT);
-    int status = child.wait(20s);
+    child.signal(SIGINT);
+    int status = child.wait_exit_code(20s);
     EXPECT_LT(seconds_since(start), 2.0);
     EXPECT_EQ(status, 130);
-    EXPECT_EQ(child.err(), "wbpf: interrupted by a second SIGINT\n");
+    EXPECT_EQ(child.error_output(), "wbpf: interrupted by a second SIGINT\n");
 }
 
 } // namespace

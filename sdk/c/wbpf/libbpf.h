@@ -461,6 +461,9 @@ struct bpf_buffer {
     void* data;
     size_t size;
     int callback_result; /* a callback's non-zero result, passed through untranslated */
+    bool priming;        /* bpf_buffer__open's poll is running: keep the record, do not deliver */
+    bool stashed;        /* `data` holds a record taken by that poll, for the next poll */
+    uint32_t stashed_size;
 };
 
 /* A buffer for `map` (ring buffer or perf event array) whose records are truncated to
@@ -491,19 +494,46 @@ static inline struct bpf_buffer* bpf_buffer__new(struct bpf_map* events, struct 
     return bpf_buffer__new_with_size(events, WBPF_BUFFER_DEFAULT_SIZE);
 }
 
+/* The table-0 function the host calls: (i32 ctx, i32 data, i32 size) -> i32. While
+ * bpf_buffer__open primes the buffer, the first record stays in `data` and the poll stops (the
+ * host keeps the rest for the next poll): the callback never runs inside bpf_buffer__open. */
+static inline int wbpf__buffer_trampoline(void* ctx, void* data, uint32_t size) {
+    struct bpf_buffer* buffer = (struct bpf_buffer*)ctx;
+    (void)data;
+    if (buffer->priming) {
+        buffer->stashed = true;
+        buffer->stashed_size = size;
+        return 1; /* stop */
+    }
+    buffer->callback_result = buffer->sample_fn(buffer->ctx, data, size);
+    return buffer->callback_result;
+}
+
+static inline int wbpf__buffer_host_poll(struct bpf_buffer* buffer, int fd, int timeout_ms) {
+    int32_t callback = (int32_t)(uintptr_t)&wbpf__buffer_trampoline;
+    return wasm_bpf_buffer_poll(buffer->map->obj->handle, fd, callback, buffer, buffer->data,
+                                (int)buffer->size, timeout_ms);
+}
+
+/* Sets the callback and makes the buffer ready: the object must be loaded. The host opens its
+ * side of a buffer (for a perf event array, the per-CPU perf events, without which the kernel
+ * drops records) at the first poll, so this function does a zero-timeout poll: once it returned,
+ * every record sent is kept. A record that poll takes is delivered by the next bpf_buffer__poll,
+ * never from inside this function, so a tool may print its header after opening. */
 static inline int bpf_buffer__open(struct bpf_buffer* buffer, bpf_buffer_sample_fn sample_fn,
                                    void* ctx) {
     if (!buffer || !sample_fn) return wbpf__fail(EINVAL);
     buffer->sample_fn = sample_fn;
     buffer->ctx = ctx;
-    return 0;
-}
-
-/* The table-0 function the host calls: (i32 ctx, i32 data, i32 size) -> i32. */
-static inline int wbpf__buffer_trampoline(void* ctx, void* data, uint32_t size) {
-    struct bpf_buffer* buffer = (struct bpf_buffer*)ctx;
-    buffer->callback_result = buffer->sample_fn(buffer->ctx, data, size);
-    return buffer->callback_result;
+    int fd = bpf_map__fd(buffer->map);
+    if (fd < 0) return fd;
+    buffer->priming = true;
+    buffer->stashed = false;
+    int result = wbpf__buffer_host_poll(buffer, fd, 0);
+    buffer->priming = false;
+    if (buffer->stashed || result >= 0) return 0;
+    result = wbpf__result(result);
+    return result == -EINTR ? 0 : result; /* shutdown already: the first poll says so */
 }
 
 /* Delivers ready records (waiting up to timeout_ms for the first). Returns the number of records
@@ -512,12 +542,19 @@ static inline int bpf_buffer__poll(struct bpf_buffer* buffer, int timeout_ms) {
     if (!buffer || !buffer->sample_fn) return wbpf__fail(EINVAL);
     int fd = bpf_map__fd(buffer->map);
     if (fd < 0) return fd;
-    int32_t callback = (int32_t)(uintptr_t)&wbpf__buffer_trampoline;
+    int delivered = 0;
+    if (buffer->stashed) { /* kept by bpf_buffer__open: first, and then no waiting */
+        buffer->stashed = false;
+        int stop = buffer->sample_fn(buffer->ctx, buffer->data, buffer->stashed_size);
+        if (stop != 0) return stop;
+        delivered = 1;
+        timeout_ms = 0;
+    }
     buffer->callback_result = 0;
-    int result = wasm_bpf_buffer_poll(buffer->map->obj->handle, fd, callback, buffer, buffer->data,
-                                      (int)buffer->size, timeout_ms);
+    int result = wbpf__buffer_host_poll(buffer, fd, timeout_ms);
     if (buffer->callback_result != 0 && result == buffer->callback_result) return result;
-    return wbpf__result(result);
+    if (result < 0 && delivered) return delivered; /* the error (or -EINTR) comes again next */
+    return result < 0 ? wbpf__result(result) : result + delivered;
 }
 
 static inline void bpf_buffer__free(struct bpf_buffer* buffer) {

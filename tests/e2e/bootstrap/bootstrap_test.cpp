@@ -1,8 +1,7 @@
 // bootstrap end to end against the real kernel: build/examples/bootstrap.wasm under `wbpf run`,
 // and the same checks on its native libbpf twin (bench/events/bootstrap_native), which pins the
 // BPF object and the output format independently of the runtime.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,14 +18,6 @@
 
 namespace wbpf::e2e {
 namespace {
-
-using namespace std::chrono_literals;
-
-/// The runtime under test: build/wbpf, or $WBPF_E2E_WBPF when set (e.g. an installed copy).
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
 
 const std::set<std::string> bootstrap_programs = {"handle_exec", "handle_exit"};
 
@@ -71,31 +62,6 @@ bool has_line(const std::string& output, const std::string& event, pid_t pid) {
     return find_line(output, event, pid) != nullptr;
 }
 
-/// Waits until none of `programs` (nor a link to them) is left in the kernel; the kernel frees
-/// programs asynchronously after the last reference goes.
-bool released(const std::set<uint32_t>& programs) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids())
-            if (programs.count(id)) left.insert(id);
-        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
-
-std::set<uint32_t> new_programs(const std::set<uint32_t>& before) {
-    std::set<uint32_t> result;
-    for (uint32_t id : bpf_program_ids(bootstrap_programs))
-        if (!before.count(id)) result.insert(id);
-    return result;
-}
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
 class BootstrapTest : public ::testing::TestWithParam<Runner> {
 protected:
     void SetUp() override {
@@ -104,10 +70,14 @@ protected:
             ASSERT_TRUE(file_exists(path)) << path << " is not built";
     }
 
-    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& options = {}) {
+    std::vector<std::string> command(const std::vector<std::string>& options = {}) const {
         std::vector<std::string> argv = GetParam().command;
         argv.insert(argv.end(), options.begin(), options.end());
-        auto child = std::make_unique<ChildProcess>(argv);
+        return argv;
+    }
+
+    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& options = {}) {
+        auto child = std::make_unique<ChildProcess>(command(options));
         bool ready = child->wait_for_text("FILENAME/EXIT CODE\n", 20s);
         EXPECT_TRUE(ready) << "no header; stderr: " << child->error_output();
         return ready ? std::move(child) : nullptr;
@@ -150,8 +120,7 @@ TEST_P(BootstrapTest, ReportsExactPidPpidFileNameAndExitCode) {
     // The exact header and column layout of the issue.
     EXPECT_EQ(out.substr(0, out.find('\n')),
               "TIME     EVENT COMM             PID     PPID    FILENAME/EXIT CODE");
-    bootstrap->signal(SIGINT);
-    EXPECT_TRUE(bootstrap->wait(10s));
+    EXPECT_TRUE(exited(stop(*bootstrap), 0, *bootstrap));
 }
 
 TEST_P(BootstrapTest, MinDurationHidesShortProcessesAndShowsLongOnes) {
@@ -175,25 +144,20 @@ TEST_P(BootstrapTest, MinDurationHidesShortProcessesAndShowsLongOnes) {
     EXPECT_FALSE(has_line(out, "EXIT", quick)) << out;
     for (const Line& l : parse_lines(out))
         EXPECT_NE(l.event, "EXEC") << "-d hides exec events";
-    bootstrap->signal(SIGINT);
-    EXPECT_TRUE(bootstrap->wait(10s));
+    EXPECT_TRUE(exited(stop(*bootstrap), 0, *bootstrap));
 }
 
 TEST_P(BootstrapTest, SigintExitsZeroWithLastEventsAndReleasesEverything) {
     auto before = bpf_program_ids(bootstrap_programs);
     auto bootstrap = start();
     ASSERT_TRUE(bootstrap);
-    auto loaded = new_programs(before);
-    ASSERT_EQ(loaded.size(), 2u) << "bootstrap's two programs are not loaded";
-    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 2u) << "bootstrap's two programs not attached";
+    auto loaded = new_programs(bootstrap_programs, before);
+    ASSERT_TRUE(loaded_and_attached(loaded, 2)) << "bootstrap's two programs are not loaded";
 
     auto [last, last_status] = run_and_wait({"/bin/sh", "-c", "exit 7"});
     ASSERT_EQ(WEXITSTATUS(last_status), 7);
     bootstrap->signal(SIGINT); // at once: the event may still be in the ring buffer
-    auto status = bootstrap->wait(10s);
-    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "status " << *status << "; stderr: " << bootstrap->error_output();
+    ASSERT_TRUE(exited(bootstrap->wait(10s), 0, *bootstrap));
     const Line* line = find_line(bootstrap->output(), "EXIT", last);
     ASSERT_TRUE(line) << "last event lost: " << bootstrap->output();
     EXPECT_EQ(line->rest.substr(0, 3), "[7]");
@@ -204,31 +168,15 @@ TEST_P(BootstrapTest, SigkillReleasesEverything) {
     auto before = bpf_program_ids(bootstrap_programs);
     auto bootstrap = start();
     ASSERT_TRUE(bootstrap);
-    auto loaded = new_programs(before);
+    auto loaded = new_programs(bootstrap_programs, before);
     ASSERT_EQ(loaded.size(), 2u);
-    bootstrap->signal(SIGKILL);
-    auto status = bootstrap->wait(10s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
+    ASSERT_TRUE(killed_by(stop(*bootstrap, SIGKILL), SIGKILL));
     EXPECT_TRUE(released(loaded)) << "programs or links left after SIGKILL";
 }
 
 TEST_P(BootstrapTest, HelpAndBadOptions) {
-    std::vector<std::string> argv = GetParam().command;
-    argv.push_back("-h");
-    ChildProcess help(argv);
-    auto status = help.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    EXPECT_NE(help.output().find("-d MS"), std::string::npos) << help.output();
-
-    argv.back() = "-d";
-    argv.push_back("soon");
-    ChildProcess bad(argv);
-    status = bad.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
-    EXPECT_NE(bad.error_output().find("invalid duration"), std::string::npos);
+    EXPECT_TRUE(prints_help(command({"-h"}), "-d MS"));
+    EXPECT_TRUE(rejects(command({"-d", "soon"}), "invalid duration"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -251,7 +199,7 @@ TEST_F(BootstrapWasmTest, TrapReleasesEverything) {
     auto before = bpf_program_ids(bootstrap_programs);
     ChildProcess guest({wbpf_binary(), "run", WBPF_BOOTSTRAP_TRAP_WASM});
     ASSERT_TRUE(guest.wait_for_text("attached\n", 20s)) << guest.error_output();
-    auto loaded = new_programs(before);
+    auto loaded = new_programs(bootstrap_programs, before);
     ASSERT_EQ(loaded.size(), 2u);
     guest.write_stdin("\n");
     auto status = guest.wait(10s);

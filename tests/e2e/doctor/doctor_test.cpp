@@ -2,8 +2,7 @@
 // kprobes, fentry/fexit and BPF LSM, doctor must call the feature unavailable exactly when a
 // guest object needing it fails, and then `wbpf run` must say so in one line naming the
 // feature. (On the project's test machine all three are unavailable.)
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,13 +17,6 @@
 
 namespace wbpf::e2e {
 namespace {
-
-using namespace std::chrono_literals;
-
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
 
 struct Finished {
     int status = -1; ///< exit status, or -1 if it did not exit normally in time

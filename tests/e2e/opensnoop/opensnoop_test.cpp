@@ -1,8 +1,7 @@
 // opensnoop end to end against the real kernel: build/examples/opensnoop.wasm under `wbpf run`.
 // The test opens files itself (one that exists, one that does not) and looks for exactly those
 // paths, with their fd and errno, in the output.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,14 +17,6 @@
 
 namespace wbpf::e2e {
 namespace {
-
-using namespace std::chrono_literals;
-
-/// The runtime under test: build/wbpf, or $WBPF_E2E_WBPF when set (e.g. an installed copy).
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
 
 const std::set<std::string> opensnoop_programs = {"enter_open", "enter_openat", "enter_openat2",
                                                   "exit_open",  "exit_openat",  "exit_openat2"};
@@ -58,30 +49,13 @@ std::optional<Line> find_path(const std::string& output, const std::string& path
     return std::nullopt;
 }
 
-/// Waits until none of `programs` (nor a link to them) is left in the kernel; the kernel frees
-/// programs asynchronously after the last reference goes.
-bool released(const std::set<uint32_t>& programs) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids())
-            if (programs.count(id)) left.insert(id);
-        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
-class OpensnoopTest : public ::testing::Test {
+class OpensnoopTest : public ToolTest {
 protected:
+    OpensnoopTest() : ToolTest({WBPF_OPENSNOOP_WASM, "ERR PATH\n", opensnoop_programs}) {}
+
     void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
-        for (const auto& path : {wbpf_binary(), std::string(WBPF_OPENSNOOP_WASM)})
-            ASSERT_TRUE(file_exists(path)) << path << " is not built";
+        ToolTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
         char existing[] = "/tmp/wbpf-opensnoop-XXXXXX";
         int fd = mkstemp(existing);
         ASSERT_GE(fd, 0);
@@ -91,15 +65,6 @@ protected:
     }
     void TearDown() override {
         if (!existing_.empty()) unlink(existing_.c_str());
-    }
-
-    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& options) {
-        std::vector<std::string> argv = {wbpf_binary(), "run", WBPF_OPENSNOOP_WASM};
-        argv.insert(argv.end(), options.begin(), options.end());
-        auto child = std::make_unique<ChildProcess>(argv);
-        bool ready = child->wait_for_text("ERR PATH\n", 20s);
-        EXPECT_TRUE(ready) << "no header; stderr: " << child->error_output();
-        return ready ? std::move(child) : nullptr;
     }
 
     /// Opens the existing file (returns the fd it got, closed again) and the missing one.
@@ -139,8 +104,7 @@ TEST_F(OpensnoopTest, ReportsExactPathsFdsAndErrno) {
     EXPECT_EQ(line->err, ENOENT);
     for (const Line& l : parse_lines(out))
         EXPECT_EQ(l.pid, getpid()) << "-p lets another process through: " << l.path;
-    opensnoop->signal(SIGINT);
-    EXPECT_TRUE(opensnoop->wait(10s));
+    EXPECT_TRUE(exited(stop(*opensnoop), 0, *opensnoop));
 }
 
 TEST_F(OpensnoopTest, FailedOnlyShowsTheEnoentOpenAndNotTheOther) {
@@ -151,9 +115,7 @@ TEST_F(OpensnoopTest, FailedOnlyShowsTheEnoentOpenAndNotTheOther) {
         [&](const std::string& out) { return find_path(out, missing_).has_value(); }, 10s);
     ASSERT_TRUE(seen) << opensnoop->output() << opensnoop->error_output();
     opensnoop->signal(SIGINT); // the exit drains what is left, so absence below is meaningful
-    auto status = opensnoop->wait(10s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+    ASSERT_TRUE(exited(opensnoop->wait(10s), 0, *opensnoop));
     const std::string out = opensnoop->output();
     auto line = find_path(out, missing_);
     EXPECT_EQ(line->fd, -1);
@@ -177,8 +139,7 @@ TEST_F(OpensnoopTest, NameFilterKeepsOnlyMatchingCommands) {
         },
         10s);
     ASSERT_TRUE(seen) << opensnoop->output() << opensnoop->error_output();
-    opensnoop->signal(SIGINT);
-    ASSERT_TRUE(opensnoop->wait(10s));
+    ASSERT_TRUE(exited(stop(*opensnoop), 0, *opensnoop));
     const std::string out = opensnoop->output();
     auto line = find_path(out, existing_);
     ASSERT_TRUE(line) << out;
@@ -190,21 +151,15 @@ TEST_F(OpensnoopTest, NameFilterKeepsOnlyMatchingCommands) {
 }
 
 TEST_F(OpensnoopTest, SigintExitsZeroWithSummaryAndReleasesEverything) {
-    auto before = bpf_program_ids(opensnoop_programs);
+    auto before = programs();
     auto opensnoop = start({"-p", std::to_string(getpid())});
     ASSERT_TRUE(opensnoop);
-    std::set<uint32_t> loaded;
-    for (uint32_t id : bpf_program_ids(opensnoop_programs))
-        if (!before.count(id)) loaded.insert(id);
-    ASSERT_EQ(loaded.size(), 6u) << "opensnoop's six programs are not loaded";
-    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 6u) << "opensnoop's programs are not attached";
+    auto loaded = loaded_since(before);
+    ASSERT_TRUE(loaded_and_attached(loaded, 6)) << "opensnoop's six programs";
 
     open_both();
     opensnoop->signal(SIGINT); // at once: the events may still be in the perf buffer
-    auto status = opensnoop->wait(10s);
-    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "status " << *status << "; stderr: " << opensnoop->error_output();
+    ASSERT_TRUE(exited(opensnoop->wait(10s), 0, *opensnoop));
     const std::string out = opensnoop->output();
     EXPECT_TRUE(find_path(out, missing_)) << "last event lost: " << out;
     EXPECT_NE(out.find("Traced "), std::string::npos) << "no summary: " << out;
@@ -213,32 +168,22 @@ TEST_F(OpensnoopTest, SigintExitsZeroWithSummaryAndReleasesEverything) {
 }
 
 TEST_F(OpensnoopTest, DurationEndsTheRunWithSummary) {
-    auto before = bpf_program_ids(opensnoop_programs);
+    auto before = programs();
     auto opensnoop = start({"-d", "1", "-p", std::to_string(getpid())});
     ASSERT_TRUE(opensnoop);
-    std::set<uint32_t> loaded;
-    for (uint32_t id : bpf_program_ids(opensnoop_programs))
-        if (!before.count(id)) loaded.insert(id);
+    auto loaded = loaded_since(before);
     open_both();
     auto status = opensnoop->wait(20s);
     ASSERT_TRUE(status) << "-d 1 did not end the run";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+    EXPECT_TRUE(exited(status, 0, *opensnoop));
     EXPECT_NE(opensnoop->output().find("Traced "), std::string::npos) << opensnoop->output();
     EXPECT_TRUE(released(loaded)) << "programs or links left after -d";
 }
 
 TEST_F(OpensnoopTest, HelpAndBadOptions) {
-    ChildProcess help({wbpf_binary(), "run", WBPF_OPENSNOOP_WASM, "-h"});
-    auto status = help.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    EXPECT_NE(help.output().find("-x"), std::string::npos) << help.output();
+    EXPECT_TRUE(prints_help(command({"-h"}), "-x"));
 
-    ChildProcess bad({wbpf_binary(), "run", WBPF_OPENSNOOP_WASM, "-p", "me"});
-    status = bad.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
-    EXPECT_NE(bad.error_output().find("invalid PID"), std::string::npos) << bad.error_output();
+    EXPECT_TRUE(rejects(command({"-p", "me"}), "invalid PID"));
 }
 
 } // namespace

@@ -1,8 +1,7 @@
 // procstat end to end against the real kernel: build/examples/procstat.wasm under `wbpf run`.
 // The test process makes its own memory footprint known (a large touched allocation) and
 // compares procstat's figures for it with /proc/self/status.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,14 +19,6 @@
 
 namespace wbpf::e2e {
 namespace {
-
-using namespace std::chrono_literals;
-
-/// The runtime under test: build/wbpf, or $WBPF_E2E_WBPF when set (e.g. an installed copy).
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
 
 const std::set<std::string> procstat_programs = {"on_switch", "on_exit"};
 
@@ -75,45 +66,19 @@ void expect_close(unsigned long long actual, unsigned long long expected, const 
         << what << ": procstat " << actual << " kB, /proc/self/status " << expected << " kB";
 }
 
-/// Waits until none of `programs` (nor a link to them) is left in the kernel; the kernel frees
-/// programs asynchronously after the last reference goes.
-bool released(const std::set<uint32_t>& programs) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids())
-            if (programs.count(id)) left.insert(id);
-        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
-class ProcstatTest : public ::testing::Test {
+class ProcstatTest : public ToolTest {
 protected:
+    ProcstatTest() : ToolTest({WBPF_PROCSTAT_WASM, "Hit Ctrl-C to end.\n", procstat_programs}) {}
+
     static constexpr size_t ballast_size = 64u << 20;
 
     void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
-        for (const auto& path : {wbpf_binary(), std::string(WBPF_PROCSTAT_WASM)})
-            ASSERT_TRUE(file_exists(path)) << path << " is not built";
+        ToolTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
         // 64 MiB of touched anonymous memory: this process's RSS is then mostly a known size.
         ballast_.reset(static_cast<char*>(std::malloc(ballast_size)));
         ASSERT_TRUE(ballast_);
         std::memset(ballast_.get(), 1, ballast_size);
-    }
-
-    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& options) {
-        std::vector<std::string> argv = {wbpf_binary(), "run", WBPF_PROCSTAT_WASM};
-        argv.insert(argv.end(), options.begin(), options.end());
-        auto child = std::make_unique<ChildProcess>(argv);
-        bool ready = child->wait_for_text("Hit Ctrl-C to end.\n", 20s);
-        EXPECT_TRUE(ready) << "no banner; stderr: " << child->error_output();
-        return ready ? std::move(child) : nullptr;
     }
 
     struct FreeDeleter {
@@ -131,8 +96,7 @@ TEST_F(ProcstatTest, ReportsThisProcessWithRssWithinTenPercentOfProcStatus) {
     ASSERT_TRUE(seen) << procstat->output() << procstat->error_output();
     auto status = proc_status();
     Row row = rows_of(procstat->output(), getpid()).back();
-    procstat->signal(SIGINT);
-    ASSERT_TRUE(procstat->wait(10s));
+    ASSERT_TRUE(exited(stop(*procstat), 0, *procstat));
 
     EXPECT_GE(row.rss, ballast_size / 1024) << "the 64 MiB ballast is not in RSS";
     EXPECT_LE(std::fabs(double(row.rss) - double(status["VmRSS"])), 0.10 * double(status["VmRSS"]))
@@ -150,21 +114,15 @@ TEST_F(ProcstatTest, ReportsThisProcessWithRssWithinTenPercentOfProcStatus) {
 }
 
 TEST_F(ProcstatTest, SigintExitsZeroWithSummaryAndReleasesEverything) {
-    auto before = bpf_program_ids(procstat_programs);
+    auto before = programs();
     auto procstat = start({"-p", std::to_string(getpid())});
     ASSERT_TRUE(procstat);
-    std::set<uint32_t> loaded;
-    for (uint32_t id : bpf_program_ids(procstat_programs))
-        if (!before.count(id)) loaded.insert(id);
-    ASSERT_EQ(loaded.size(), 2u) << "procstat's two programs are not loaded";
-    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 2u) << "procstat's programs are not attached";
+    auto loaded = loaded_since(before);
+    ASSERT_TRUE(loaded_and_attached(loaded, 2)) << "procstat's two programs are not loaded";
 
     std::this_thread::sleep_for(100ms); // this process switches out: something to report
     procstat->signal(SIGINT);
-    auto status = procstat->wait(10s);
-    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "status " << *status << "; stderr: " << procstat->error_output();
+    ASSERT_TRUE(exited(procstat->wait(10s), 0, *procstat));
     const std::string out = procstat->output();
     EXPECT_FALSE(rows_of(out, getpid()).empty()) << "no final report: " << out;
     EXPECT_NE(out.find("Tracked 1 processes: "), std::string::npos) << "no summary: " << out;
@@ -172,12 +130,10 @@ TEST_F(ProcstatTest, SigintExitsZeroWithSummaryAndReleasesEverything) {
 }
 
 TEST_F(ProcstatTest, CountEndsTheRunAndEveryProcessIsListedWithoutPid) {
-    auto before = bpf_program_ids(procstat_programs);
+    auto before = programs();
     auto procstat = start({"-T", "1", "2"});
     ASSERT_TRUE(procstat);
-    std::set<uint32_t> loaded;
-    for (uint32_t id : bpf_program_ids(procstat_programs))
-        if (!before.count(id)) loaded.insert(id);
+    auto loaded = loaded_since(before);
     auto status = procstat->wait(30s);
     ASSERT_TRUE(status) << "two reports of 1 s did not end the run";
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
@@ -194,17 +150,9 @@ TEST_F(ProcstatTest, CountEndsTheRunAndEveryProcessIsListedWithoutPid) {
 }
 
 TEST_F(ProcstatTest, HelpAndBadOptions) {
-    ChildProcess help({wbpf_binary(), "run", WBPF_PROCSTAT_WASM, "-h"});
-    auto status = help.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    EXPECT_NE(help.output().find("-p PID"), std::string::npos) << help.output();
+    EXPECT_TRUE(prints_help(command({"-h"}), "-p PID"));
 
-    ChildProcess bad({wbpf_binary(), "run", WBPF_PROCSTAT_WASM, "0"});
-    status = bad.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
-    EXPECT_NE(bad.error_output().find("invalid interval"), std::string::npos) << bad.error_output();
+    EXPECT_TRUE(rejects(command({"0"}), "invalid interval"));
 }
 
 } // namespace

@@ -1,8 +1,7 @@
 // profile end to end against the real kernel: build/examples/profile.wasm under `wbpf run`
 // samples busy_target (spinning in wbpf_test_busy_loop) and must find that function in its
 // stacks, folded and multi-line, ending on -d or on Ctrl-C with everything detached.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,33 +18,8 @@
 namespace wbpf::e2e {
 namespace {
 
-using namespace std::chrono_literals;
-
 const std::set<std::string> profile_programs = {"do_sample"};
 constexpr const char* busy_function = "wbpf_test_busy_loop";
-
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
-/// Waits until none of `programs` (nor a link to them) is left in the kernel; the kernel frees
-/// programs asynchronously after the last reference goes.
-bool released(const std::set<uint32_t>& before) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids(profile_programs))
-            if (!before.count(id)) left.insert(id);
-        if (left.empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
 
 /// Folded lines "comm;frame;...;frame count" whose frames include `function`; their counts.
 unsigned long long folded_count(const std::string& output, const std::string& function) {
@@ -62,15 +36,19 @@ unsigned long long folded_count(const std::string& output, const std::string& fu
     return total;
 }
 
-class ProfileTest : public ::testing::Test {
+class ProfileTest : public ToolTest {
 protected:
+    // Folded output prints nothing before the stacks: wait_attached() tells when it samples.
+    ProfileTest()
+        : ToolTest({WBPF_PROFILE_WASM, "", profile_programs, {"--ro-dir", "/proc", "--ro-dir", "/"}}) {}
+
     void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
-        for (const char* path : {WBPF_PROFILE_WASM, WBPF_BUSY_TARGET})
-            ASSERT_TRUE(file_exists(path)) << path << " is not built";
+        ToolTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        ASSERT_TRUE(file_exists(WBPF_BUSY_TARGET)) << WBPF_BUSY_TARGET << " is not built";
         busy_ = std::make_unique<ChildProcess>(std::vector<std::string>{WBPF_BUSY_TARGET});
         ASSERT_TRUE(busy_->wait_for_text("ready", 10s)) << busy_->error_output();
-        before_ = bpf_program_ids(profile_programs);
+        before_ = programs();
     }
 
     void TearDown() override {
@@ -80,18 +58,13 @@ protected:
     }
 
     std::unique_ptr<ChildProcess> start_profile(const std::vector<std::string>& options) {
-        std::vector<std::string> argv = {wbpf_binary(), "run", "--dir",          "/proc",
-                                         "--dir",       "/",   WBPF_PROFILE_WASM};
-        argv.insert(argv.end(), options.begin(), options.end());
-        return std::make_unique<ChildProcess>(argv);
+        return std::make_unique<ChildProcess>(command(options));
     }
 
     /// Waits for the program to be attached (a link to do_sample exists).
     bool wait_attached() {
         for (int i = 0; i < 600; ++i) {
-            std::set<uint32_t> ours;
-            for (uint32_t id : bpf_program_ids(profile_programs))
-                if (!before_.count(id)) ours.insert(id);
+            std::set<uint32_t> ours = loaded_since(before_);
             if (!ours.empty() && !bpf_link_ids_for(ours).empty()) return true;
             std::this_thread::sleep_for(50ms);
         }
@@ -109,10 +82,7 @@ TEST_F(ProfileTest, FoldedStacksNameTheBusyFunctionAfterCtrlC) {
     ASSERT_TRUE(wait_attached()) << profile->error_output();
     std::this_thread::sleep_for(3s); // ~300 samples of a process that never sleeps
     profile->signal(SIGINT);
-    auto status = profile->wait(120s);
-    ASSERT_TRUE(status) << "profile did not exit after SIGINT";
-    ASSERT_TRUE(WIFEXITED(*status)) << *status;
-    EXPECT_EQ(WEXITSTATUS(*status), 0) << profile->error_output();
+    ASSERT_TRUE(exited(profile->wait(120s), 0, *profile)) << "after SIGINT";
 
     const std::string& out = profile->output();
     EXPECT_GT(folded_count(out, busy_function), 0u) << out << profile->error_output();
@@ -125,28 +95,23 @@ TEST_F(ProfileTest, FoldedStacksNameTheBusyFunctionAfterCtrlC) {
         EXPECT_EQ(line.rfind("busy_target;", 0), 0u) << line;
     EXPECT_NE(profile->error_output().find("samples in"), std::string::npos)
         << profile->error_output();
-    EXPECT_TRUE(released(before_)) << "do_sample still loaded after exit";
+    EXPECT_TRUE(released(loaded_since(before_))) << "do_sample still loaded after exit";
 }
 
 TEST_F(ProfileTest, DurationEndsItWithMultiLineStacks) {
     auto profile = start_profile({"-d", "3", "-p", pid()});
-    auto status = profile->wait(120s);
-    ASSERT_TRUE(status) << "profile -d 3 did not end";
-    ASSERT_TRUE(WIFEXITED(*status)) << *status;
-    EXPECT_EQ(WEXITSTATUS(*status), 0) << profile->error_output();
+    ASSERT_TRUE(exited(profile->wait(120s), 0, *profile)) << "profile -d 3";
     const std::string& out = profile->output();
     EXPECT_NE(out.find("Sampling at 49 Hertz"), std::string::npos) << out;
     EXPECT_NE(out.find(std::string("    ") + busy_function + "\n    main\n"), std::string::npos)
         << out << profile->error_output();
     EXPECT_NE(out.find("busy_target (" + pid() + ")"), std::string::npos) << out;
-    EXPECT_TRUE(released(before_)) << "do_sample still loaded after exit";
+    EXPECT_TRUE(released(loaded_since(before_))) << "do_sample still loaded after exit";
 }
 
 TEST_F(ProfileTest, RejectsBadOptionsInOneLine) {
     auto profile = start_profile({"-F", "0"});
-    auto status = profile->wait(30s);
-    ASSERT_TRUE(status && WIFEXITED(*status));
-    EXPECT_EQ(WEXITSTATUS(*status), 1);
+    ASSERT_TRUE(exited(profile->wait(30s), 1, *profile));
     EXPECT_EQ(profile->error_output().rfind("profile: invalid frequency '0'", 0), 0u)
         << profile->error_output();
 }

@@ -1,8 +1,7 @@
 // runqlat end to end against the real kernel: build/examples/runqlat.wasm under `wbpf run`
 // counts run-queue latency for busy processes this test pins to one CPU, clears its histograms
 // every interval, and prints the last one on SIGINT.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,13 +19,6 @@
 
 namespace wbpf::e2e {
 namespace {
-
-using namespace std::chrono_literals;
-
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
 
 const std::set<std::string> btf_programs = {"rq_btf_wakeup", "rq_btf_wake_new", "rq_btf_switch"};
 const std::set<std::string> raw_programs = {"rq_raw_wakeup", "rq_raw_wake_new", "rq_raw_switch"};
@@ -101,55 +93,17 @@ std::vector<Print> parse_prints(const std::string& output, bool timestamps) {
     return prints;
 }
 
-bool released(const std::set<uint32_t>& programs) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids())
-            if (programs.count(id)) left.insert(id);
-        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
-
-std::set<uint32_t> new_programs(const std::set<std::string>& names,
-                                const std::set<uint32_t>& before) {
-    std::set<uint32_t> result;
-    for (uint32_t id : bpf_program_ids(names))
-        if (!before.count(id)) result.insert(id);
-    return result;
-}
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
-class RunqlatTest : public ::testing::Test {
+class RunqlatTest : public ToolTest {
 protected:
-    void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
-        for (const std::string& path : {wbpf_binary(), std::string(WBPF_RUNQLAT_WASM)})
-            ASSERT_TRUE(file_exists(path)) << path << " is not built";
-    }
-
-    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& options) {
-        std::vector<std::string> argv = {wbpf_binary(), "run", WBPF_RUNQLAT_WASM};
-        argv.insert(argv.end(), options.begin(), options.end());
-        auto child = std::make_unique<ChildProcess>(argv);
-        bool ready = child->wait_for_text("Hit Ctrl-C to end.\n", 20s);
-        EXPECT_TRUE(ready) << "no header; stderr: " << child->error_output();
-        return ready ? std::move(child) : nullptr;
-    }
+    RunqlatTest() : ToolTest({WBPF_RUNQLAT_WASM, "Hit Ctrl-C to end.\n", btf_programs}) {}
 };
 
 TEST_F(RunqlatTest, PerProcessCountsUnderContentionAndClearedEveryInterval) {
-    std::set<uint32_t> before = bpf_program_ids(btf_programs);
+    auto before = programs();
     auto runqlat = start({"-P", "-T", "1"});
     ASSERT_TRUE(runqlat);
-    auto loaded = new_programs(btf_programs, before);
-    ASSERT_EQ(loaded.size(), 3u) << "the three tp_btf programs are not loaded";
-    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 3u);
+    auto loaded = loaded_since(before);
+    ASSERT_TRUE(loaded_and_attached(loaded, 3)) << "the three tp_btf programs are not loaded";
 
     BusyProcesses busy(3);
     // Two whole intervals in which every busy process waited on the run queue.
@@ -193,10 +147,7 @@ TEST_F(RunqlatTest, PerProcessCountsUnderContentionAndClearedEveryInterval) {
 
     size_t prints_before_sigint = parse_prints(runqlat->output(), true).size();
     runqlat->signal(SIGINT);
-    auto status = runqlat->wait(10s);
-    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "status " << *status << "; stderr: " << runqlat->error_output();
+    ASSERT_TRUE(exited(runqlat->wait(10s), 0, *runqlat));
     // At least one more print (an interval's print may have crossed the signal).
     EXPECT_GE(parse_prints(runqlat->output(), true).size(), prints_before_sigint + 1)
         << "no final print after SIGINT:\n"
@@ -222,21 +173,18 @@ TEST_F(RunqlatTest, PidFilterMillisecondsAndCount) {
 }
 
 TEST_F(RunqlatTest, RawTracepointsCountToo) {
-    std::set<uint32_t> before = bpf_program_ids(raw_programs);
+    auto before = bpf_program_ids(raw_programs);
     auto runqlat = start({"-R", "-P"});
     ASSERT_TRUE(runqlat);
     auto loaded = new_programs(raw_programs, before);
-    ASSERT_EQ(loaded.size(), 3u) << "the three raw_tp programs are not loaded";
-    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 3u);
+    ASSERT_TRUE(loaded_and_attached(loaded, 3)) << "the three raw_tp programs are not loaded";
     {
         BusyProcesses busy(3);
         std::vector<pid_t> pids = busy.pids();
         std::this_thread::sleep_for(1s);
         busy.stop();
         runqlat->signal(SIGINT); // no interval: SIGINT prints the only histogram
-        auto status = runqlat->wait(10s);
-        ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-        EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << runqlat->error_output();
+        ASSERT_TRUE(exited(runqlat->wait(10s), 0, *runqlat));
         auto prints = parse_prints(runqlat->output(), false);
         ASSERT_EQ(prints.size(), 1u);
         for (pid_t pid : pids)
@@ -246,18 +194,9 @@ TEST_F(RunqlatTest, RawTracepointsCountToo) {
 }
 
 TEST_F(RunqlatTest, HelpAndBadOptions) {
-    ChildProcess help({wbpf_binary(), "run", WBPF_RUNQLAT_WASM, "-h"});
-    auto status = help.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    EXPECT_NE(help.output().find("[interval] [count]"), std::string::npos) << help.output();
+    EXPECT_TRUE(prints_help(command({"-h"}), "[interval] [count]"));
 
-    ChildProcess bad({wbpf_binary(), "run", WBPF_RUNQLAT_WASM, "0"});
-    status = bad.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
-    EXPECT_NE(bad.error_output().find("invalid interval '0'"), std::string::npos)
-        << bad.error_output();
+    EXPECT_TRUE(rejects(command({"0"}), "invalid interval '0'"));
 }
 
 } // namespace

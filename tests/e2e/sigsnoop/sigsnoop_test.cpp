@@ -1,8 +1,7 @@
 // sigsnoop end to end against the real kernel: build/examples/sigsnoop.wasm under `wbpf run`
 // sees the signals this test sends to a child it owns, with each call's result and what became
 // of the signal, and a kill to a pid that does not exist failing with ESRCH.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,13 +18,6 @@
 
 namespace wbpf::e2e {
 namespace {
-
-using namespace std::chrono_literals;
-
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
 
 const std::set<std::string> sigsnoop_programs = {
     "sig_kill_enter", "sig_tkill_enter", "sig_tgkill_ent", "sig_kill_exit",
@@ -124,39 +116,15 @@ private:
     bool reaped_ = false;
 };
 
-bool released(const std::set<uint32_t>& programs) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids())
-            if (programs.count(id)) left.insert(id);
-        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
-class SigsnoopTest : public ::testing::Test {
+class SigsnoopTest : public ToolTest {
 protected:
+    SigsnoopTest() : ToolTest({WBPF_SIGSNOOP_WASM, " FATE\n", sigsnoop_programs}) {}
+
     void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
-        for (const std::string& path : {wbpf_binary(), std::string(WBPF_SIGSNOOP_WASM)})
-            ASSERT_TRUE(file_exists(path)) << path << " is not built";
+        ToolTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
         missing_ = unused_pid();
         ASSERT_GT(missing_, 0) << "no unused pid found";
-    }
-
-    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& options = {}) {
-        std::vector<std::string> argv = {wbpf_binary(), "run", WBPF_SIGSNOOP_WASM};
-        argv.insert(argv.end(), options.begin(), options.end());
-        auto child = std::make_unique<ChildProcess>(argv);
-        bool ready = child->wait_for_text(" FATE\n", 20s);
-        EXPECT_TRUE(ready) << "no header; stderr: " << child->error_output();
-        return ready ? std::move(child) : nullptr;
     }
 
     /// Waits until the kill to the missing pid, sent last, is printed.
@@ -213,8 +181,7 @@ TEST_F(SigsnoopTest, ReportsEachSignalSentWithItsResultAndFate) {
         EXPECT_EQ(line.pid, getpid()) << line;
     EXPECT_EQ(out.substr(0, out.find('\n')),
               "PID     COMM             SIG        TPID    RESULT HOW    FATE");
-    sigsnoop->signal(SIGINT);
-    EXPECT_TRUE(sigsnoop->wait(10s));
+    EXPECT_TRUE(exited(stop(*sigsnoop), 0, *sigsnoop));
 }
 
 TEST_F(SigsnoopTest, KernelGeneratedSignalsAreReportedToo) {
@@ -241,8 +208,7 @@ TEST_F(SigsnoopTest, KernelGeneratedSignalsAreReportedToo) {
     }
     for (const Line& line : parse_lines(sigsnoop->output()))
         EXPECT_EQ(line.sig, "SIGCHLD") << line;
-    sigsnoop->signal(SIGINT);
-    EXPECT_TRUE(sigsnoop->wait(10s));
+    EXPECT_TRUE(exited(stop(*sigsnoop), 0, *sigsnoop));
 }
 
 TEST_F(SigsnoopTest, FailedOnlyAndSignalFilter) {
@@ -253,8 +219,7 @@ TEST_F(SigsnoopTest, FailedOnlyAndSignalFilter) {
         ASSERT_EQ(kill(target.pid(), SIGCONT), 0);
         ASSERT_EQ(kill(missing_, SIGUSR1), -1);
         ASSERT_TRUE(wait_for_missing(*sigsnoop)) << sigsnoop->output();
-        sigsnoop->signal(SIGINT);
-        ASSERT_TRUE(sigsnoop->wait(10s));
+        ASSERT_TRUE(exited(stop(*sigsnoop), 0, *sigsnoop));
         EXPECT_TRUE(lines_for(sigsnoop->output(), target.pid()).empty()) << sigsnoop->output();
         EXPECT_EQ(lines_for(sigsnoop->output(), missing_),
                   std::vector<Line>{expected("SIGUSR1", missing_, -3, "kill", "-")});
@@ -270,26 +235,19 @@ TEST_F(SigsnoopTest, FailedOnlyAndSignalFilter) {
     ASSERT_TRUE(wait_for_missing(*sigsnoop)) << sigsnoop->output();
     EXPECT_EQ(lines_for(sigsnoop->output(), target.pid()),
               std::vector<Line>{expected("SIGUSR2", target.pid(), 0, "kill", "delivered")});
-    sigsnoop->signal(SIGINT);
-    EXPECT_TRUE(sigsnoop->wait(10s));
+    EXPECT_TRUE(exited(stop(*sigsnoop), 0, *sigsnoop));
 }
 
 TEST_F(SigsnoopTest, SigintExitsZeroWithSummaryAndReleasesEverything) {
-    std::set<uint32_t> before = bpf_program_ids(sigsnoop_programs);
+    auto before = programs();
     auto sigsnoop = start({"-p", std::to_string(getpid())});
     ASSERT_TRUE(sigsnoop);
-    std::set<uint32_t> loaded;
-    for (uint32_t id : bpf_program_ids(sigsnoop_programs))
-        if (!before.count(id)) loaded.insert(id);
-    ASSERT_EQ(loaded.size(), 7u) << "sigsnoop's seven programs are not loaded";
-    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 7u) << "sigsnoop's programs not attached";
+    auto loaded = loaded_since(before);
+    ASSERT_TRUE(loaded_and_attached(loaded, 7)) << "sigsnoop's seven programs";
 
     ASSERT_EQ(kill(missing_, SIGHUP), -1);
     sigsnoop->signal(SIGINT); // at once: the event may still be in the ring buffer
-    auto status = sigsnoop->wait(10s);
-    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "status " << *status << "; stderr: " << sigsnoop->error_output();
+    ASSERT_TRUE(exited(sigsnoop->wait(10s), 0, *sigsnoop));
     const std::string out = sigsnoop->output();
     EXPECT_EQ(lines_for(out, missing_),
               std::vector<Line>{expected("SIGHUP", missing_, -3, "kill", "-")})
@@ -300,18 +258,9 @@ TEST_F(SigsnoopTest, SigintExitsZeroWithSummaryAndReleasesEverything) {
 }
 
 TEST_F(SigsnoopTest, HelpAndBadOptions) {
-    ChildProcess help({wbpf_binary(), "run", WBPF_SIGSNOOP_WASM, "-h"});
-    auto status = help.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    EXPECT_NE(help.output().find("-s SIGNAL"), std::string::npos) << help.output();
+    EXPECT_TRUE(prints_help(command({"-h"}), "-s SIGNAL"));
 
-    ChildProcess bad({wbpf_binary(), "run", WBPF_SIGSNOOP_WASM, "-s", "SIGNOPE"});
-    status = bad.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
-    EXPECT_NE(bad.error_output().find("invalid signal 'SIGNOPE'"), std::string::npos)
-        << bad.error_output();
+    EXPECT_TRUE(rejects(command({"-s", "SIGNOPE"}), "invalid signal 'SIGNOPE'"));
 }
 
 } // namespace

@@ -2,9 +2,8 @@
 // receiver namespace of a NetworkLab, its socket filter on a packet socket the host binds to the
 // receiver's veth end; the test sends and replies with exact numbers of UDP datagrams and checks
 // the per-protocol, per-direction counts, and that the program is gone after the run.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
 #include "netns.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,43 +21,11 @@
 namespace wbpf::e2e {
 namespace {
 
-using namespace std::chrono_literals;
-
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
-
 // The kernel keeps 15 bytes of a name; bpftool shows the full one from BTF when it can.
 const std::set<std::string> sockfilter_programs = {"sockfilter_count", "sockfilter_coun"};
 constexpr uint16_t test_port = 47003;
 constexpr size_t payload_size = 24;
 constexpr unsigned long long frame_size = 14 + 20 + 8 + payload_size; // eth + IPv4 + UDP
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
-std::set<uint32_t> new_programs(const std::set<uint32_t>& before) {
-    std::set<uint32_t> result;
-    for (uint32_t id : bpf_program_ids(sockfilter_programs))
-        if (!before.count(id)) result.insert(id);
-    return result;
-}
-
-/// Waits until none of `programs` (nor a link to them) is left; the kernel frees programs
-/// asynchronously after the last reference (here: the host's packet socket) goes.
-bool released(const std::set<uint32_t>& programs) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids())
-            if (programs.count(id)) left.insert(id);
-        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
 
 struct Row {
     unsigned long long rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
@@ -94,27 +61,11 @@ Tables parse_tables(const std::string& output) {
     return tables;
 }
 
-class SockfilterTest : public ::testing::Test {
+class SockfilterTest : public NetworkToolTest {
 protected:
-    void SetUp() override {
-        std::string reason = netns_unavailable_reason();
-        if (!reason.empty()) GTEST_SKIP() << reason;
-        ASSERT_TRUE(file_exists(wbpf_binary())) << wbpf_binary() << " is not built";
-        ASSERT_TRUE(file_exists(WBPF_SOCKFILTER_WASM)) << WBPF_SOCKFILTER_WASM << " is not built";
-        lab_ = std::make_unique<NetworkLab>("sockf");
-    }
-
-    /// Starts sockfilter on the receiver's veth end, inside the receiver namespace.
-    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& extra = {}) {
-        std::vector<std::string> argv = {wbpf_binary(), "run", WBPF_SOCKFILTER_WASM, "-i",
-                                         lab_->receiver_end().interface};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        auto child = std::make_unique<ChildProcess>(lab_->receiver.exec_argv(argv));
-        bool ready = child->wait_for_text("Hit Ctrl-C to end.\n", 20s);
-        EXPECT_TRUE(ready) << "no banner; stdout: " << child->output()
-                           << "; stderr: " << child->error_output();
-        return ready ? std::move(child) : nullptr;
-    }
+    SockfilterTest()
+        : NetworkToolTest({WBPF_SOCKFILTER_WASM, "Hit Ctrl-C to end.\n", sockfilter_programs},
+                          "sockf") {}
 
     /// Sends `count` datagrams from `from` (bound to from_address) to to_address:port in `to`,
     /// and checks they all arrived.
@@ -125,15 +76,13 @@ protected:
         ASSERT_EQ(send_udp(sender, to_address, port, count, payload_size), count);
         ASSERT_EQ(receive_udp(receiver, count, 5s), count) << "datagrams lost on the veth pair";
     }
-
-    std::unique_ptr<NetworkLab> lab_;
 };
 
 TEST_F(SockfilterTest, CountsExactlyTheReceivedAndSentPacketsAndReleasesOnSigint) {
-    auto before = bpf_program_ids(sockfilter_programs);
+    auto before = programs();
     auto sockfilter = start();
     ASSERT_TRUE(sockfilter);
-    auto loaded = new_programs(before);
+    auto loaded = loaded_since(before);
     ASSERT_EQ(loaded.size(), 1u) << "sockfilter_count is not loaded";
 
     constexpr int received = 15, replied = 4;
@@ -142,10 +91,7 @@ TEST_F(SockfilterTest, CountsExactlyTheReceivedAndSentPacketsAndReleasesOnSigint
     send(lab_->receiver, receiver_ip, lab_->sender, sender_ip, test_port, replied);
 
     sockfilter->signal(SIGINT);
-    auto status = sockfilter->wait(10s);
-    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "status " << *status << "; stderr: " << sockfilter->error_output();
+    ASSERT_TRUE(exited(sockfilter->wait(10s), 0, *sockfilter));
     Tables tables = parse_tables(sockfilter->output());
     ASSERT_TRUE(tables.has_total) << "no summary: " << sockfilter->output();
     ASSERT_TRUE(tables.total.count("IPv4/UDP")) << sockfilter->output();
@@ -181,42 +127,23 @@ TEST_F(SockfilterTest, PortFilterAndIntervalsCountOnlyTheTestPort) {
 }
 
 TEST_F(SockfilterTest, SigkillReleasesTheProgram) {
-    auto before = bpf_program_ids(sockfilter_programs);
+    auto before = programs();
     auto sockfilter = start();
     ASSERT_TRUE(sockfilter);
-    auto loaded = new_programs(before);
-    ASSERT_EQ(loaded.size(), 1u);
-    sockfilter->signal(SIGKILL);
-    ASSERT_TRUE(sockfilter->wait(10s));
-    EXPECT_TRUE(released(loaded)) << "program left after SIGKILL";
+    ASSERT_TRUE(sigkill_releases(*sockfilter, before, 1));
 }
 
 TEST_F(SockfilterTest, UnknownInterfaceAndBadArgumentsFailWithOneLine) {
-    auto before = bpf_program_ids(sockfilter_programs);
-    ChildProcess unknown(lab_->receiver.exec_argv(
-        {wbpf_binary(), "run", WBPF_SOCKFILTER_WASM, "-i", "wbnosuchif0"}));
-    auto status = unknown.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status;
-    EXPECT_NE(unknown.error_output().find(
-                  "sockfilter: failed to attach to interface 'wbnosuchif0': no such interface"),
-              std::string::npos)
-        << unknown.error_output();
-    auto loaded = new_programs(before);
+    auto before = programs();
+    EXPECT_TRUE(
+        rejects(lab_->receiver.exec_argv(command({"-i", "wbnosuchif0"})),
+                "sockfilter: failed to attach to interface 'wbnosuchif0': no such interface", 1));
+    auto loaded = loaded_since(before);
     EXPECT_TRUE(loaded.empty() || released(loaded));
 
-    ChildProcess bad_port({wbpf_binary(), "run", WBPF_SOCKFILTER_WASM, "-i", "lo", "-P", "70000"});
-    status = bad_port.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1);
-    EXPECT_NE(bad_port.error_output().find("invalid port '70000'"), std::string::npos)
-        << bad_port.error_output();
+    EXPECT_TRUE(rejects(command({"-i", "lo", "-P", "70000"}), "invalid port '70000'", 1));
 
-    ChildProcess help({wbpf_binary(), "run", WBPF_SOCKFILTER_WASM, "-h"});
-    status = help.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    EXPECT_NE(help.output().find("-P PORT"), std::string::npos) << help.output();
+    EXPECT_TRUE(prints_help(command({"-h"}), "-P PORT"));
 }
 
 } // namespace

@@ -2,8 +2,7 @@
 // directory the test creates; a forked client is moved into it and makes one TCP connection to a
 // listener of the test (outside the cgroup). The tool must report exactly that connection,
 // established and closed, with its ports, and release its program and link on SIGINT.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,39 +26,7 @@
 namespace wbpf::e2e {
 namespace {
 
-using namespace std::chrono_literals;
-
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
-
 const std::set<std::string> sockops_programs = {"sockops_track"};
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
-std::set<uint32_t> new_programs(const std::set<uint32_t>& before) {
-    std::set<uint32_t> result;
-    for (uint32_t id : bpf_program_ids(sockops_programs))
-        if (!before.count(id)) result.insert(id);
-    return result;
-}
-
-/// Waits until none of `programs` (nor a link to them) is left; the kernel frees programs
-/// asynchronously after the last reference goes.
-bool released(const std::set<uint32_t>& programs) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids())
-            if (programs.count(id)) left.insert(id);
-        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
 
 /// Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).
 std::string cgroup2_mount() {
@@ -166,36 +133,30 @@ std::vector<EventLine> parse_events(const std::string& output) {
     return lines;
 }
 
-class SockopsTest : public ::testing::Test {
+class SockopsTest : public ToolTest {
 protected:
+    SockopsTest() : ToolTest({WBPF_SOCKOPS_WASM, "LIFE-MS\n", sockops_programs}) {}
+
     void SetUp() override {
         if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs and create cgroups";
         std::string mount = cgroup2_mount();
         if (mount.empty()) GTEST_SKIP() << "no cgroup v2 hierarchy is mounted";
-        ASSERT_TRUE(file_exists(wbpf_binary())) << wbpf_binary() << " is not built";
-        ASSERT_TRUE(file_exists(WBPF_SOCKOPS_WASM)) << WBPF_SOCKOPS_WASM << " is not built";
+        ToolTest::SetUp();
+        if (HasFatalFailure()) return;
         cgroup_ = std::make_unique<CgroupDir>(mount, "wbpf-sockops-" + std::to_string(getpid()));
     }
 
-    std::unique_ptr<ChildProcess> start() {
-        auto child = std::make_unique<ChildProcess>(std::vector<std::string>{
-            wbpf_binary(), "run", WBPF_SOCKOPS_WASM, "-c", cgroup_->path()});
-        bool ready = child->wait_for_text("LIFE-MS\n", 20s);
-        EXPECT_TRUE(ready) << "no header; stdout: " << child->output()
-                           << "; stderr: " << child->error_output();
-        return ready ? std::move(child) : nullptr;
-    }
+    std::unique_ptr<ChildProcess> start() const { return ToolTest::start({"-c", cgroup_->path()}); }
 
     std::unique_ptr<CgroupDir> cgroup_;
 };
 
 TEST_F(SockopsTest, ReportsExactlyTheConnectionOfTheCgroupAndReleasesOnSigint) {
-    auto before = bpf_program_ids(sockops_programs);
+    auto before = programs();
     auto sockops = start();
     ASSERT_TRUE(sockops);
-    auto loaded = new_programs(before);
-    ASSERT_EQ(loaded.size(), 1u) << "sockops_track is not loaded";
-    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 1u) << "sockops_track is not attached by a link";
+    auto loaded = loaded_since(before);
+    ASSERT_TRUE(loaded_and_attached(loaded, 1)) << "sockops_track, attached by a link";
 
     uint16_t port = 0;
     int listener = listen_on_loopback(&port);
@@ -264,10 +225,7 @@ TEST_F(SockopsTest, ReportsExactlyTheConnectionOfTheCgroupAndReleasesOnSigint) {
     EXPECT_TRUE(closed) << sockops->output();
 
     sockops->signal(SIGINT);
-    auto status = sockops->wait(10s);
-    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "status " << *status << "; stderr: " << sockops->error_output();
+    ASSERT_TRUE(exited(sockops->wait(10s), 0, *sockops));
 
     const std::string out = sockops->output();
     std::vector<EventLine> events = parse_events(out);
@@ -290,42 +248,24 @@ TEST_F(SockopsTest, ReportsExactlyTheConnectionOfTheCgroupAndReleasesOnSigint) {
 }
 
 TEST_F(SockopsTest, SigkillReleasesProgramAndLink) {
-    auto before = bpf_program_ids(sockops_programs);
+    auto before = programs();
     auto sockops = start();
     ASSERT_TRUE(sockops);
-    auto loaded = new_programs(before);
-    ASSERT_EQ(loaded.size(), 1u);
-    sockops->signal(SIGKILL);
-    ASSERT_TRUE(sockops->wait(10s));
-    EXPECT_TRUE(released(loaded)) << "program or link left after SIGKILL";
+    ASSERT_TRUE(sigkill_releases(*sockops, before, 1));
 }
 
 TEST_F(SockopsTest, BadCgroupDirectoriesFailWithOneLine) {
-    auto before = bpf_program_ids(sockops_programs);
-    ChildProcess not_cgroup({wbpf_binary(), "run", WBPF_SOCKOPS_WASM, "-c", "/tmp"});
-    auto status = not_cgroup.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status;
-    EXPECT_NE(not_cgroup.error_output().find(
-                  "sockops: failed to attach to cgroup '/tmp': not a cgroup v2 directory"),
-              std::string::npos)
-        << not_cgroup.error_output();
+    auto before = programs();
+    EXPECT_TRUE(rejects(command({"-c", "/tmp"}),
+                        "sockops: failed to attach to cgroup '/tmp': not a cgroup v2 directory",
+                        1));
 
     const std::string missing = cgroup_->path() + "/no-such-child";
-    ChildProcess absent({wbpf_binary(), "run", WBPF_SOCKOPS_WASM, "-c", missing});
-    status = absent.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status;
-    EXPECT_NE(absent.error_output().find("no such directory"), std::string::npos)
-        << absent.error_output();
-    auto loaded = new_programs(before);
+    EXPECT_TRUE(rejects(command({"-c", missing}), "no such directory", 1));
+    auto loaded = loaded_since(before);
     EXPECT_TRUE(loaded.empty() || released(loaded));
 
-    ChildProcess help({wbpf_binary(), "run", WBPF_SOCKOPS_WASM, "-h"});
-    status = help.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    EXPECT_NE(help.output().find("-c CGROUP_DIR"), std::string::npos) << help.output();
+    EXPECT_TRUE(prints_help(command({"-h"}), "-c CGROUP_DIR"));
 }
 
 } // namespace

@@ -2,53 +2,71 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstdlib>
-#include <cstring>
-#include <fcntl.h>
-#include <fstream>
-#include <iterator>
-#include <poll.h>
 #include <stdexcept>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
-namespace wbpf::e2e {
+extern char** environ;
+
+namespace wbpf::test {
 namespace {
 
-std::vector<char*> c_argv(const std::vector<std::string>& argv) {
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
     std::vector<char*> result;
-    for (const auto& arg : argv)
-        result.push_back(const_cast<char*>(arg.c_str()));
+    for (const auto& s : strings)
+        result.push_back(const_cast<char*>(s.c_str()));
     result.push_back(nullptr);
     return result;
 }
 
+void close_fd(int& fd) {
+    if (fd >= 0) close(fd);
+    fd = -1;
+}
+
 } // namespace
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
-    char path[] = "/tmp/wbpf-e2e-stderr-XXXXXX";
-    int err_fd = mkstemp(path);
-    if (err_fd < 0) throw std::runtime_error("mkstemp failed");
-    stderr_path_ = path;
-    int out_pipe[2], in_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(in_pipe, O_CLOEXEC) != 0)
-        throw std::runtime_error("pipe failed");
-    auto args = c_argv(argv);
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-        dup2(in_pipe[0], 0);
-        dup2(out_pipe[1], 1);
-        dup2(err_fd, 2);
-        execv(args[0], args.data());
-        _exit(127);
+ChildProcess::ChildProcess(const std::vector<std::string>& argv,
+                           const std::optional<std::vector<std::string>>& env) {
+    // A child may exit without reading its input: report EPIPE, do not kill the harness.
+    ::signal(SIGPIPE, SIG_IGN);
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+        throw std::runtime_error("pipe2 failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+    auto args = c_strings(argv);
+    std::vector<char*> envp;
+    if (env) envp = c_strings(*env);
+    int rc = posix_spawn(&pid_, args[0], &actions, &attr, args.data(), env ? envp.data() : environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    in_fd_ = in[1];
+    out_fd_ = out[0];
+    err_fd_ = err[0];
+    if (rc != 0) {
+        pid_ = -1;
+        throw std::runtime_error("posix_spawn " + argv[0] + " failed");
     }
-    close(err_fd);
-    close(out_pipe[1]);
-    close(in_pipe[0]);
-    stdout_fd_ = out_pipe[0];
-    stdin_fd_ = in_pipe[1];
 }
 
 ChildProcess::~ChildProcess() {
@@ -56,77 +74,106 @@ ChildProcess::~ChildProcess() {
         kill(pid_, SIGKILL);
         waitpid(pid_, nullptr, 0);
     }
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-    if (stdin_fd_ >= 0) close(stdin_fd_);
-    if (!stderr_path_.empty()) unlink(stderr_path_.c_str());
+    close_fd(in_fd_);
+    close_fd(out_fd_);
+    close_fd(err_fd_);
 }
 
-bool ChildProcess::read_available(int timeout_ms) {
-    if (stdout_fd_ < 0) return false;
-    pollfd pfd{stdout_fd_, POLLIN, 0};
-    if (poll(&pfd, 1, timeout_ms) <= 0) return false;
+bool ChildProcess::pump(int timeout_ms) {
+    pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+    if (out_fd_ < 0 && err_fd_ < 0) return false;
+    if (poll(fds, 2, timeout_ms) <= 0) return false;
     char buffer[65536];
-    ssize_t n = read(stdout_fd_, buffer, sizeof buffer);
-    if (n <= 0) {
-        close(stdout_fd_);
-        stdout_fd_ = -1;
-        return false;
+    bool got = false;
+    for (int i = 0; i < 2; ++i) {
+        if (!fds[i].revents) continue;
+        int& fd = i == 0 ? out_fd_ : err_fd_;
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n > 0) {
+            (i == 0 ? out_ : err_).append(buffer, static_cast<size_t>(n));
+            got = true;
+        } else if (n == 0 || errno != EINTR) {
+            close_fd(fd);
+        }
     }
-    output_.append(buffer, static_cast<size_t>(n));
-    return true;
+    return got;
+}
+
+void ChildProcess::drain() {
+    while (pump(0)) {
+    }
 }
 
 bool ChildProcess::wait_for_output(const std::function<bool(const std::string&)>& done,
                                    std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done(output_)) {
+    while (!done(out_)) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
-        if (stdout_fd_ < 0) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            if (std::chrono::steady_clock::now() >= deadline) return done(output_);
+        if (out_fd_ < 0 && err_fd_ < 0) {
+            usleep(5000); // nothing more can come; wait out the timeout as before
             continue;
         }
-        read_available(static_cast<int>(std::min<long>(left.count(), 50)));
+        pump(static_cast<int>(std::min<long>(left.count(), 50)));
     }
     return true;
 }
 
 void ChildProcess::signal(int signo) const {
-    if (!reaped_) kill(pid_, signo);
+    if (!reaped_ && pid_ > 0) kill(pid_, signo);
 }
 
 void ChildProcess::write_stdin(const std::string& text) {
-    if (stdin_fd_ >= 0 && ::write(stdin_fd_, text.data(), text.size()) < 0) {
-        close(stdin_fd_);
-        stdin_fd_ = -1;
+    size_t done = 0;
+    while (in_fd_ >= 0 && done < text.size()) {
+        ssize_t n = write(in_fd_, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            close_fd(in_fd_);
+            break;
+        }
+        done += static_cast<size_t>(n);
     }
+}
+
+void ChildProcess::close_stdin() {
+    close_fd(in_fd_);
 }
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         int status = 0;
-        pid_t r = waitpid(pid_, &status, WNOHANG);
-        if (r == pid_) {
+        if (!reaped_ && waitpid(pid_, &status, WNOHANG) == pid_) {
             reaped_ = true;
-            while (read_available(0)) {
-            }
+            drain(); // the child is gone: what it wrote is in the pipes
             return status;
         }
         if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-        if (!read_available(10)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (!pump(10)) usleep(5000);
     }
 }
 
-std::string ChildProcess::error_output() const {
-    std::ifstream in(stderr_path_);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+int ChildProcess::wait_exit_code(std::chrono::milliseconds timeout) {
+    close_stdin();
+    std::optional<int> status = wait(timeout);
+    if (!status) {
+        timed_out_ = true;
+        kill(pid_, SIGKILL);
+        status = wait(std::chrono::hours(1));
+    }
+    if (WIFEXITED(*status)) return WEXITSTATUS(*status);
+    return 128 + WTERMSIG(*status);
 }
 
-std::pair<pid_t, int> run_and_wait(const std::vector<std::string>& argv) {
-    auto args = c_argv(argv);
+const std::string& ChildProcess::error_output() {
+    drain();
+    return err_;
+}
+
+std::pair<pid_t, int> run_and_wait(const std::vector<std::string>& argv, uid_t uid) {
+    auto args = c_strings(argv);
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
@@ -134,6 +181,7 @@ std::pair<pid_t, int> run_and_wait(const std::vector<std::string>& argv) {
         dup2(null_fd, 0);
         dup2(null_fd, 1);
         dup2(null_fd, 2);
+        if (uid != 0 && (setgid(uid) != 0 || setuid(uid) != 0)) _exit(126);
         execv(args[0], args.data());
         _exit(127);
     }
@@ -143,4 +191,15 @@ std::pair<pid_t, int> run_and_wait(const std::vector<std::string>& argv) {
     return {pid, status};
 }
 
-} // namespace wbpf::e2e
+RunResult run_process(const std::vector<std::string>& argv, const std::string& input,
+                      const std::optional<std::vector<std::string>>& env) {
+    ChildProcess child(argv, env);
+    child.write_stdin(input);
+    RunResult result;
+    result.status = child.wait_exit_code();
+    result.out = child.output();
+    result.err = child.error_output();
+    return result;
+}
+
+} // namespace wbpf::test

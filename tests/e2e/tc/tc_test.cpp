@@ -2,9 +2,8 @@
 // NetworkLab, on the ingress of the receiver's veth end or the egress of the sender's; the test
 // sends an exact number of UDP datagrams and checks that exactly those are logged, and that no
 // program, link or clsact qdisc is left after the run.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
 #include "netns.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,42 +20,10 @@
 namespace wbpf::e2e {
 namespace {
 
-using namespace std::chrono_literals;
-
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
-
 const std::set<std::string> tc_programs = {"tc_log"};
 constexpr uint16_t test_port = 47002;
 constexpr size_t payload_size = 40;
 constexpr unsigned frame_size = 14 + 20 + 8 + payload_size; // eth + IPv4 + UDP
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
-std::set<uint32_t> new_programs(const std::set<uint32_t>& before) {
-    std::set<uint32_t> result;
-    for (uint32_t id : bpf_program_ids(tc_programs))
-        if (!before.count(id)) result.insert(id);
-    return result;
-}
-
-/// Waits until none of `programs` (nor a link to them) is left; the kernel frees programs
-/// asynchronously after the last reference goes.
-bool released(const std::set<uint32_t>& programs) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids())
-            if (programs.count(id)) left.insert(id);
-        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
 
 struct PacketLine {
     std::string direction, interface, protocol, source, destination;
@@ -102,14 +69,13 @@ std::pair<long, long> logged_and_lost(const std::string& output) {
     return {-1, -1};
 }
 
-class TcTest : public ::testing::Test {
+class TcTest : public NetworkToolTest {
 protected:
+    TcTest() : NetworkToolTest({WBPF_TC_WASM, "DESTINATION", tc_programs}, "tc") {}
+
     void SetUp() override {
-        std::string reason = netns_unavailable_reason();
-        if (!reason.empty()) GTEST_SKIP() << reason;
-        ASSERT_TRUE(file_exists(wbpf_binary())) << wbpf_binary() << " is not built";
-        ASSERT_TRUE(file_exists(WBPF_TC_WASM)) << WBPF_TC_WASM << " is not built";
-        lab_ = std::make_unique<NetworkLab>("tc");
+        NetworkToolTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
         qdiscs_before_ = qdiscs(lab_->receiver, lab_->receiver_end().interface);
         sender_qdiscs_before_ = qdiscs(lab_->sender, lab_->sender_end().interface);
     }
@@ -130,18 +96,6 @@ protected:
         EXPECT_EQ(sender.find("clsact"), std::string::npos) << sender;
     }
 
-    /// Starts tc with `options` inside `ns`.
-    std::unique_ptr<ChildProcess> start(const NetNamespace& ns,
-                                        const std::vector<std::string>& options) {
-        std::vector<std::string> argv = {wbpf_binary(), "run", WBPF_TC_WASM};
-        argv.insert(argv.end(), options.begin(), options.end());
-        auto child = std::make_unique<ChildProcess>(ns.exec_argv(argv));
-        bool ready = child->wait_for_text("DESTINATION", 20s);
-        EXPECT_TRUE(ready) << "no header; stdout: " << child->output()
-                           << "; stderr: " << child->error_output();
-        return ready ? std::move(child) : nullptr;
-    }
-
     /// Sends `count` datagrams sender -> receiver, checks they all arrived; returns the
     /// source endpoint "10.77.0.1:PORT".
     std::string send_and_receive(int count) {
@@ -158,25 +112,21 @@ protected:
     }
 
     /// SIGINT, then checks the exit status and that the programs and links are gone.
-    void stop(ChildProcess& tc, const std::set<uint32_t>& loaded) {
+    void stop_and_check(ChildProcess& tc, const std::set<uint32_t>& loaded) {
         tc.signal(SIGINT);
-        auto status = tc.wait(10s);
-        ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-        EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-            << "status " << *status << "; stderr: " << tc.error_output();
+        ASSERT_TRUE(exited(tc.wait(10s), 0, tc));
         EXPECT_TRUE(released(loaded)) << "program or link left after SIGINT";
         expect_qdiscs_unchanged();
     }
 
-    std::unique_ptr<NetworkLab> lab_;
     std::string qdiscs_before_, sender_qdiscs_before_;
 };
 
 TEST_F(TcTest, IngressLogsExactlyTheSentPackets) {
-    auto before = bpf_program_ids(tc_programs);
-    auto tc = start(lab_->receiver, {"-i", lab_->receiver_end().interface + ":ingress"});
+    auto before = programs();
+    auto tc = start_in(lab_->receiver, {"-i", lab_->receiver_end().interface + ":ingress"});
     ASSERT_TRUE(tc);
-    auto loaded = new_programs(before);
+    auto loaded = loaded_since(before);
     ASSERT_EQ(loaded.size(), 1u) << "tc_log is not loaded";
 
     constexpr int sent = 20;
@@ -187,7 +137,7 @@ TEST_F(TcTest, IngressLogsExactlyTheSentPackets) {
         },
         10s);
     EXPECT_TRUE(seen) << tc->output();
-    stop(*tc, loaded);
+    stop_and_check(*tc, loaded);
     EXPECT_EQ(count_packets(tc->output(), "ingress", source, destination()),
               static_cast<size_t>(sent))
         << tc->output();
@@ -198,11 +148,11 @@ TEST_F(TcTest, IngressLogsExactlyTheSentPackets) {
 }
 
 TEST_F(TcTest, EgressWithPortFilterLogsExactlyTheSentPackets) {
-    auto before = bpf_program_ids(tc_programs);
-    auto tc = start(lab_->sender, {"-T", "-P", std::to_string(test_port), "-i",
-                                   lab_->sender_end().interface + ":egress"});
+    auto before = programs();
+    auto tc = start_in(lab_->sender, {"-T", "-P", std::to_string(test_port), "-i",
+                                      lab_->sender_end().interface + ":egress"});
     ASSERT_TRUE(tc);
-    auto loaded = new_programs(before);
+    auto loaded = loaded_since(before);
     ASSERT_EQ(loaded.size(), 1u) << "tc_log is not loaded";
 
     constexpr int sent = 17;
@@ -227,7 +177,7 @@ TEST_F(TcTest, EgressWithPortFilterLogsExactlyTheSentPackets) {
         },
         10s);
     EXPECT_TRUE(seen) << tc->output();
-    stop(*tc, loaded);
+    stop_and_check(*tc, loaded);
     EXPECT_EQ(count_packets(without_time(tc->output()), "egress", source, destination()),
               static_cast<size_t>(sent))
         << tc->output();
@@ -238,43 +188,23 @@ TEST_F(TcTest, EgressWithPortFilterLogsExactlyTheSentPackets) {
 }
 
 TEST_F(TcTest, SigkillLeavesNoProgramLinkOrQdisc) {
-    auto before = bpf_program_ids(tc_programs);
-    auto tc = start(lab_->receiver, {"-i", lab_->receiver_end().interface});
+    auto before = programs();
+    auto tc = start_in(lab_->receiver, {"-i", lab_->receiver_end().interface});
     ASSERT_TRUE(tc);
-    auto loaded = new_programs(before);
-    ASSERT_EQ(loaded.size(), 1u);
-    tc->signal(SIGKILL);
-    ASSERT_TRUE(tc->wait(10s));
-    EXPECT_TRUE(released(loaded)) << "program or link left after SIGKILL";
+    ASSERT_TRUE(sigkill_releases(*tc, before, 1));
     expect_qdiscs_unchanged();
 }
 
 TEST_F(TcTest, BadTargetsFailWithOneLine) {
-    auto before = bpf_program_ids(tc_programs);
-    ChildProcess unknown(
-        lab_->receiver.exec_argv({wbpf_binary(), "run", WBPF_TC_WASM, "-i", "wbnosuch0:egress"}));
-    auto status = unknown.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status;
-    EXPECT_NE(unknown.error_output().find(
-                  "tc: failed to attach to egress of 'wbnosuch0': no such interface"),
-              std::string::npos)
-        << unknown.error_output();
-    auto loaded = new_programs(before);
+    auto before = programs();
+    EXPECT_TRUE(rejects(lab_->receiver.exec_argv(command({"-i", "wbnosuch0:egress"})),
+                        "tc: failed to attach to egress of 'wbnosuch0': no such interface", 1));
+    auto loaded = loaded_since(before);
     EXPECT_TRUE(loaded.empty() || released(loaded));
 
-    ChildProcess sideways({wbpf_binary(), "run", WBPF_TC_WASM, "-i", "lo:sideways"});
-    status = sideways.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1);
-    EXPECT_NE(sideways.error_output().find("invalid target 'lo:sideways'"), std::string::npos)
-        << sideways.error_output();
+    EXPECT_TRUE(rejects(command({"-i", "lo:sideways"}), "invalid target 'lo:sideways'", 1));
 
-    ChildProcess help({wbpf_binary(), "run", WBPF_TC_WASM, "-h"});
-    status = help.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    EXPECT_NE(help.output().find("-i IFACE[:DIR]"), std::string::npos) << help.output();
+    EXPECT_TRUE(prints_help(command({"-h"}), "-i IFACE[:DIR]"));
 }
 
 } // namespace

@@ -1,8 +1,7 @@
 // uprobe end to end against the real kernel: build/examples/uprobe.wasm under `wbpf run`,
 // probing add() and scale() in a native test binary (uprobe_target.c) that calls them with known
 // values; the output must show exactly those calls with their return values.
-#include "bpf_listing.hpp"
-#include "child_process.hpp"
+#include "tool_test.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,14 +17,6 @@
 
 namespace wbpf::e2e {
 namespace {
-
-using namespace std::chrono_literals;
-
-/// The runtime under test: build/wbpf, or $WBPF_E2E_WBPF when set (e.g. an installed copy).
-std::string wbpf_binary() {
-    const char* override_path = std::getenv("WBPF_E2E_WBPF");
-    return override_path && *override_path ? override_path : WBPF_BINARY;
-}
 
 const std::set<std::string> uprobe_programs = {"uprobe_entry", "uprobe_return"};
 
@@ -52,45 +43,19 @@ std::vector<std::string> calls_of(const std::string& output, pid_t pid) {
     return calls;
 }
 
-/// Waits until none of `programs` (nor a link to them) is left in the kernel; the kernel frees
-/// programs asynchronously after the last reference goes.
-bool released(const std::set<uint32_t>& programs) {
-    for (int i = 0; i < 100; ++i) {
-        std::set<uint32_t> left;
-        for (uint32_t id : bpf_program_ids())
-            if (programs.count(id)) left.insert(id);
-        if (left.empty() && bpf_link_ids_for(programs).empty()) return true;
-        std::this_thread::sleep_for(30ms);
-    }
-    return false;
-}
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0;
-}
-
 std::string read_file(const std::string& path) {
     std::ifstream in(path);
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-class UprobeTest : public ::testing::Test {
+class UprobeTest : public ToolTest {
 protected:
-    void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs into the kernel";
-        for (const auto& path :
-             {wbpf_binary(), std::string(WBPF_UPROBE_WASM), std::string(WBPF_UPROBE_TARGET)})
-            ASSERT_TRUE(file_exists(path)) << path << " is not built";
-    }
+    UprobeTest() : ToolTest({WBPF_UPROBE_WASM, "CALL = RETURN\n", uprobe_programs}) {}
 
-    std::unique_ptr<ChildProcess> start(const std::vector<std::string>& options) {
-        std::vector<std::string> argv = {wbpf_binary(), "run", WBPF_UPROBE_WASM};
-        argv.insert(argv.end(), options.begin(), options.end());
-        auto child = std::make_unique<ChildProcess>(argv);
-        bool ready = child->wait_for_text("CALL = RETURN\n", 20s);
-        EXPECT_TRUE(ready) << "no header; stderr: " << child->error_output();
-        return ready ? std::move(child) : nullptr;
+    void SetUp() override {
+        ToolTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        ASSERT_TRUE(file_exists(WBPF_UPROBE_TARGET)) << WBPF_UPROBE_TARGET << " is not built";
     }
 
     static pid_t run_target() {
@@ -112,8 +77,7 @@ TEST_F(UprobeTest, ReportsArgumentsAndReturnValuesOfEveryCall) {
     const std::string out = uprobe->output();
     EXPECT_EQ(out.substr(0, out.find('\n')),
               "PID     TID     COMM                LAT(us) CALL = RETURN");
-    uprobe->signal(SIGINT);
-    EXPECT_TRUE(uprobe->wait(10s));
+    EXPECT_TRUE(exited(stop(*uprobe), 0, *uprobe));
 }
 
 TEST_F(UprobeTest, SixtyFourBitArgumentsByDefaultAndHex) {
@@ -123,8 +87,7 @@ TEST_F(UprobeTest, SixtyFourBitArgumentsByDefaultAndHex) {
     bool seen = uprobe->wait_for_output(
         [&](const std::string& out) { return !calls_of(out, target).empty(); }, 10s);
     ASSERT_TRUE(seen) << uprobe->output() << uprobe->error_output();
-    uprobe->signal(SIGINT);
-    ASSERT_TRUE(uprobe->wait(10s));
+    ASSERT_TRUE(exited(stop(*uprobe), 0, *uprobe));
     EXPECT_EQ(calls_of(uprobe->output(), target),
               std::vector<std::string>{"scale(-5000000000, 3) = -15000000000"});
 
@@ -135,8 +98,7 @@ TEST_F(UprobeTest, SixtyFourBitArgumentsByDefaultAndHex) {
         [&](const std::string& out) { return calls_of(out, target).size() >= 5; }, 10s);
     ASSERT_TRUE(seen) << hex->output() << hex->error_output();
     EXPECT_EQ(calls_of(hex->output(), target)[1], "add(0xfffffffd) = 0x7");
-    hex->signal(SIGINT);
-    EXPECT_TRUE(hex->wait(10s));
+    EXPECT_TRUE(exited(stop(*hex), 0, *hex));
 }
 
 TEST_F(UprobeTest, PidOptionLimitsTheProbeToThatProcess) {
@@ -146,36 +108,28 @@ TEST_F(UprobeTest, PidOptionLimitsTheProbeToThatProcess) {
     ASSERT_TRUE(uprobe);
     pid_t other = run_target(); // the same binary, another process: not reported
     waiting.write_stdin("go\n");
-    auto status = waiting.wait(10s);
-    ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    ASSERT_TRUE(exited(waiting.wait(10s), 0, waiting));
     bool seen = uprobe->wait_for_output(
         [&](const std::string& out) {
             return calls_of(out, waiting.pid()).size() >= add_calls.size();
         },
         10s);
     ASSERT_TRUE(seen) << uprobe->output() << uprobe->error_output();
-    uprobe->signal(SIGINT);
-    ASSERT_TRUE(uprobe->wait(10s));
+    ASSERT_TRUE(exited(stop(*uprobe), 0, *uprobe));
     EXPECT_EQ(calls_of(uprobe->output(), waiting.pid()), add_calls);
     EXPECT_TRUE(calls_of(uprobe->output(), other).empty()) << uprobe->output();
 }
 
 TEST_F(UprobeTest, SigintExitsZeroWithSummaryAndReleasesEverything) {
-    auto before = bpf_program_ids(uprobe_programs);
+    auto before = programs();
     auto uprobe = start({"-b", WBPF_UPROBE_TARGET, "-f", "add", "-i"});
     ASSERT_TRUE(uprobe);
-    std::set<uint32_t> loaded;
-    for (uint32_t id : bpf_program_ids(uprobe_programs))
-        if (!before.count(id)) loaded.insert(id);
-    ASSERT_EQ(loaded.size(), 2u) << "uprobe's two programs are not loaded";
-    EXPECT_EQ(bpf_link_ids_for(loaded).size(), 2u) << "uprobe's programs are not attached";
+    auto loaded = loaded_since(before);
+    ASSERT_TRUE(loaded_and_attached(loaded, 2)) << "uprobe's two programs are not loaded";
 
     pid_t target = run_target();
     uprobe->signal(SIGINT); // at once: the events may still be in the ring buffer
-    auto status = uprobe->wait(10s);
-    ASSERT_TRUE(status) << "still running 10 s after SIGINT";
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-        << "status " << *status << "; stderr: " << uprobe->error_output();
+    ASSERT_TRUE(exited(uprobe->wait(10s), 0, *uprobe));
     const std::string out = uprobe->output();
     EXPECT_EQ(calls_of(out, target), add_calls) << out;
     EXPECT_NE(out.find("Traced 5 calls of add in "), std::string::npos) << out;
@@ -186,38 +140,16 @@ TEST_F(UprobeTest, SigintExitsZeroWithSummaryAndReleasesEverything) {
 }
 
 TEST_F(UprobeTest, UnknownSymbolOrBinaryFailsWithOneLine) {
-    ChildProcess symbol(
-        {wbpf_binary(), "run", WBPF_UPROBE_WASM, "-b", WBPF_UPROBE_TARGET, "-f", "no_such_fn"});
-    auto status = symbol.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << *status;
-    EXPECT_NE(symbol.error_output().find("uprobe: cannot attach to "), std::string::npos)
-        << symbol.error_output();
-
-    ChildProcess binary(
-        {wbpf_binary(), "run", WBPF_UPROBE_WASM, "-b", "/nonexistent/binary", "-f", "add"});
-    status = binary.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << *status;
-    EXPECT_NE(binary.error_output().find("uprobe: cannot attach to /nonexistent/binary:add"),
-              std::string::npos)
-        << binary.error_output();
+    EXPECT_TRUE(rejects(command({"-b", WBPF_UPROBE_TARGET, "-f", "no_such_fn"}),
+                        "uprobe: cannot attach to "));
+    EXPECT_TRUE(rejects(command({"-b", "/nonexistent/binary", "-f", "add"}),
+                        "uprobe: cannot attach to /nonexistent/binary:add"));
 }
 
 TEST_F(UprobeTest, HelpAndBadOptions) {
-    ChildProcess help({wbpf_binary(), "run", WBPF_UPROBE_WASM, "-h"});
-    auto status = help.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    EXPECT_NE(help.output().find("-b BINARY"), std::string::npos) << help.output();
+    EXPECT_TRUE(prints_help(command({"-h"}), "-b BINARY"));
 
-    ChildProcess missing({wbpf_binary(), "run", WBPF_UPROBE_WASM, "-f", "add"});
-    status = missing.wait(20s);
-    ASSERT_TRUE(status);
-    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
-    EXPECT_NE(missing.error_output().find("-b BINARY and -f SYMBOL are required"),
-              std::string::npos)
-        << missing.error_output();
+    EXPECT_TRUE(rejects(command({"-f", "add"}), "-b BINARY and -f SYMBOL are required"));
 }
 
 } // namespace
