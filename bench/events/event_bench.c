@@ -15,6 +15,9 @@
  *       generator's pid) ratebench: a child on CPU 0 calls getppid() for SECONDS (1) per trial;
  *       the consumer gets one record per call (64 B, or 1 KiB with -l). The first trial runs the
  *       generator flat out, then rates are searched for the highest one with no lost record.
+ *   event-bench rate [-s SECONDS] -r RATE [-n TRIALS] -- CONSUMER...
+ *       TRIALS (1) trials at RATE records/s, no search: for paired comparisons of the CPU per
+ *       record of two consumers (or two builds of one) at the same load.
  *
  * CPU time is the consumer's on-CPU time from /proc/PID/schedstat between "ready" (its first
  * line) and just before SIGINT ("steady"), and getrusage() user+system of the whole run
@@ -457,6 +460,16 @@ static void print_trial(const char* what, const struct trial* t) {
     fflush(stdout);
 }
 
+static int run_fixed_rate(double seconds, double rate, int trials, char** argv, int argc) {
+    int failed = 0;
+    for (int i = 0; i < trials; i++) {
+        struct trial t = rate_trial(seconds, rate, argv, argc);
+        print_trial("trial", &t);
+        if (!t.ok) failed = 1;
+    }
+    return failed;
+}
+
 static int run_rate(double seconds, char** argv, int argc) {
     struct trial flat = rate_trial(seconds, 0, argv, argc);
     if (!flat.ok) return 1;
@@ -503,7 +516,8 @@ static int run_rate(double seconds, char** argv, int argc) {
 static void usage(void) {
     fprintf(stderr, "usage: event-bench startup [-n RUNS] -- CONSUMER...\n"
                     "       event-bench storm [-s SECONDS] [-H] -- CONSUMER...\n"
-                    "       event-bench rate [-s SECONDS] -- CONSUMER... ({pid}: generator)\n");
+                    "       event-bench rate [-s SECONDS] -- CONSUMER... ({pid}: generator)\n"
+                    "       event-bench rate [-s SECONDS] -r RATE [-n TRIALS] -- CONSUMER...\n");
     exit(2);
 }
 
@@ -511,12 +525,17 @@ int main(int argc, char** argv) {
     if (argc < 2) usage();
     const char* mode = argv[1];
     int runs = 10;
+    bool runs_given = false;
+    double fixed_rate = 0;
     double seconds = strcmp(mode, "rate") == 0 ? 1.0 : 10.0;
     bool hog = false;
     int i = 2;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
             runs = atoi(argv[++i]);
+            runs_given = true;
+        } else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+            fixed_rate = atof(argv[++i]);
         else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
             seconds = atof(argv[++i]);
         else if (strcmp(argv[i], "-H") == 0)
@@ -524,13 +543,15 @@ int main(int argc, char** argv) {
         else
             usage();
     }
-    if (i + 1 >= argc || runs < 1 || seconds <= 0) usage();
+    if (i + 1 >= argc || runs < 1 || seconds <= 0 || fixed_rate < 0) usage();
     char** consumer = argv + i + 1;
     int consumer_argc = argc - i - 1;
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(mode, "startup") == 0) return run_startup(runs, consumer);
     if (strcmp(mode, "storm") == 0) return run_storm(seconds, hog, consumer);
+    if (strcmp(mode, "rate") == 0 && fixed_rate > 0)
+        return run_fixed_rate(seconds, fixed_rate, runs_given ? runs : 1, consumer, consumer_argc);
     if (strcmp(mode, "rate") == 0) return run_rate(seconds, consumer, consumer_argc);
     usage();
     return 2;

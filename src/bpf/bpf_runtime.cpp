@@ -22,7 +22,6 @@ bool is_per_cpu(uint32_t type) {
 
 BpfRuntime::BpfRuntime(BpfOptions options) : options_(options) {
     route_libbpf_messages(options_.verbose);
-    callback_results_.reserve(1);
 }
 
 BpfRuntime::~BpfRuntime() {
@@ -137,7 +136,7 @@ int BpfRuntime::poll_buffer(wasm::Store& store, uint64_t handle, int fd,
         events = &object->add_buffer(fd, std::move(created));
     }
     if (events->polling()) return -EBUSY; // a callback polling its own buffer again
-    GuestCallback deliver(store, callback, buffer, buffer_ptr, context, callback_results_);
+    GuestCallback deliver(store, callback, buffer, buffer_ptr, context);
     ++object->active_polls;
     int result = events->poll(deliver, timeout_ms, options_.shutdown);
     --object->active_polls;

@@ -94,7 +94,6 @@ private:
     uint64_t next_handle_ = 1;
     std::unordered_map<int, OwnedMap> map_fds_;
     std::unordered_map<int, uint64_t> program_fds_; ///< program fd -> object handle
-    std::vector<wasm::Value> callback_results_;     ///< reused by every callback call
 };
 
 } // namespace wbpf::bpf

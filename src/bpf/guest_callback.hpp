@@ -1,28 +1,27 @@
 // The guest side of one buffer poll: copies each record into the guest's buffer and calls its
-// callback. Everything that can be resolved once (the callback's function instance, the host
-// address of the buffer, the argument cells) is resolved before the poll, so delivering a
-// record is one memcpy and one call into the guest, with no allocation.
+// callback. Everything that can be resolved once (the callback's function instance, whose type
+// the caller has checked, the host address of the buffer) is resolved before the poll, so
+// delivering a record is one memcpy and one interpreter entry (wasm::execute: no argument
+// checks, no result vector), with no allocation.
 #pragma once
 
+#include "wasm/interpreter.hpp"
 #include "wasm/store.hpp"
 
 #include <cstdint>
 #include <cstring>
 #include <span>
-#include <vector>
 
 namespace wbpf::bpf {
 
 class GuestCallback {
 public:
-    /// `buffer` is the already bounds-checked host view of guest bytes [buffer_ptr, +size);
-    /// `results` is a reused vector for the call's result (sized once by the first call).
+    /// `function` must have type (i32, i32, i32) -> i32 (the caller checks it once per poll).
+    /// `buffer` is the already bounds-checked host view of guest bytes [buffer_ptr, +size).
     GuestCallback(wasm::Store& store, wasm::FunctionInstance& function, std::span<uint8_t> buffer,
-                  uint32_t buffer_ptr, uint32_t context, std::vector<wasm::Value>& results)
-        : store_(store), function_(function), buffer_(buffer), results_(results) {
-        args_[0] = wasm::Value(context);
-        args_[1] = wasm::Value(buffer_ptr);
-    }
+                  uint32_t buffer_ptr, uint32_t context)
+        : store_(store), function_(function), buffer_(buffer), context_(context),
+          buffer_ptr_(buffer_ptr) {}
 
     /// Copies min(length, buffer size) bytes of `record` into the guest buffer and calls the
     /// callback with (context, buffer, bytes copied). Returns false when the poll must stop:
@@ -30,9 +29,12 @@ public:
     bool deliver(const void* record, size_t length) noexcept {
         uint32_t copied = static_cast<uint32_t>(length < buffer_.size() ? length : buffer_.size());
         std::memcpy(buffer_.data(), record, copied);
-        args_[2] = wasm::Value(copied);
+        // Arguments in, the result out (execute() reuses the cells).
+        wasm::Value cells[3] = {wasm::Value(context_), wasm::Value(buffer_ptr_),
+                                wasm::Value(copied)};
         try {
-            return finish_call(store_.call(function_, args_, results_));
+            wasm::execute(store_, function_, cells, result_);
+            return finish_call(cells[0]);
         } catch (...) { // nothing may unwind through libbpf's C frames
             store_.set_host_error("wbpf: internal error while calling the guest's callback");
             trap_ = wasm::TrapKind::host_error;
@@ -47,14 +49,14 @@ public:
     wasm::TrapKind trap() const noexcept { return trap_; }
 
 private:
-    bool finish_call(const wasm::ExecResult& result) noexcept {
-        if (!result.ok()) {
-            trap_ = result.trap;
+    bool finish_call(const wasm::Value& returned) noexcept {
+        if (!result_.ok()) {
+            trap_ = result_.trap;
             stopped_ = true;
             return false;
         }
         ++delivered_;
-        int32_t value = static_cast<int32_t>(results_[0].i32);
+        int32_t value = static_cast<int32_t>(returned.i32);
         if (value != 0) {
             stop_value_ = value;
             stopped_ = true;
@@ -66,8 +68,9 @@ private:
     wasm::Store& store_;
     wasm::FunctionInstance& function_;
     std::span<uint8_t> buffer_;
-    std::vector<wasm::Value>& results_;
-    wasm::Value args_[3];
+    uint32_t context_;
+    uint32_t buffer_ptr_;
+    wasm::ExecResult result_; ///< reused: its backtrace is only filled on a trap
     int32_t delivered_ = 0;
     int32_t stop_value_ = 0;
     bool stopped_ = false;

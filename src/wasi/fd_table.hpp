@@ -26,6 +26,7 @@ struct FdEntry {
     Rights inheriting = 0;
     std::optional<std::string> preopen_name; ///< set for preopened directories
     std::vector<DirEntry> listing;           ///< fd_readdir snapshot
+    bool no_nowait_writes = false; ///< pwritev2(RWF_NOWAIT) is not supported here (fd_write)
 };
 
 class FdTable {

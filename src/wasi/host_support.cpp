@@ -92,10 +92,9 @@ Errno from_host_errno(int e) noexcept {
     }
 }
 
-Errno gather_iovecs(const Env& env, uint32_t iovs, uint32_t count, std::vector<iovec>& out) {
+Errno gather_iovecs(const Env& env, uint32_t iovs, uint32_t count, IovecList& out) {
     out.clear();
     uint32_t n = count < IOV_MAX ? count : IOV_MAX;
-    out.reserve(n);
     uint64_t total = 0;
     for (uint32_t i = 0; i < n; ++i) {
         uint64_t at = uint64_t{iovs} + uint64_t{i} * layout::iovec_size;

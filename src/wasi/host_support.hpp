@@ -54,9 +54,36 @@ inline Errno last_errno() noexcept {
     return from_host_errno(errno);
 }
 
+/// Host iovecs of one transfer: the first few live inline (wasi-libc's stdio passes at most
+/// two), so the common fd_write/fd_read allocates nothing; more spill to the heap.
+class IovecList {
+public:
+    void clear() noexcept {
+        size_ = 0;
+        heap_.clear();
+    }
+    void push_back(const iovec& entry) {
+        if (size_ < inline_capacity) {
+            inline_[size_] = entry;
+        } else {
+            if (size_ == inline_capacity) heap_.assign(inline_, inline_ + inline_capacity);
+            heap_.push_back(entry);
+        }
+        ++size_;
+    }
+    iovec* data() noexcept { return size_ > inline_capacity ? heap_.data() : inline_; }
+    size_t size() const noexcept { return size_; }
+
+private:
+    static constexpr size_t inline_capacity = 8;
+    iovec inline_[inline_capacity];
+    std::vector<iovec> heap_;
+    size_t size_ = 0;
+};
+
 /// Reads an iovec array from guest memory into host iovecs (at most IOV_MAX; further entries
 /// are ignored, which POSIX allows as a short transfer). EFAULT if any part is out of bounds.
-Errno gather_iovecs(const Env& env, uint32_t iovs, uint32_t count, std::vector<iovec>& out);
+Errno gather_iovecs(const Env& env, uint32_t iovs, uint32_t count, IovecList& out);
 
 /// A guest path (not NUL-terminated in the ABI). EFAULT if out of bounds, EINVAL if it
 /// contains a NUL byte, ENAMETOOLONG beyond PATH_MAX.

@@ -197,7 +197,7 @@ Errno sock_accept(Env& env, const Value* a) {
 Errno sock_recv(Env& env, const Value* a) {
     FdEntry* e;
     if (Errno err = env.fd(a[0].i32, rights::fd_read, e)) return err;
-    std::vector<iovec> iov;
+    IovecList iov;
     if (Errno err = gather_iovecs(env, a[1].i32, a[2].i32, iov)) return err;
     uint32_t in_flags = a[3].i32;
     if (in_flags & ~uint32_t{riflags::recv_peek | riflags::recv_waitall}) return errno_::inval;
@@ -223,7 +223,7 @@ Errno sock_recv(Env& env, const Value* a) {
 Errno sock_send(Env& env, const Value* a) {
     FdEntry* e;
     if (Errno err = env.fd(a[0].i32, rights::fd_write, e)) return err;
-    std::vector<iovec> iov;
+    IovecList iov;
     if (Errno err = gather_iovecs(env, a[1].i32, a[2].i32, iov)) return err;
     if (a[3].i32 != 0) return errno_::inval; // no siflags are defined
     if (!env.bytes(a[4].i32, 4)) return errno_::fault;
