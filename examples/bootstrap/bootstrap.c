@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* bootstrap, user half (wasm32-wasi guest): loads bootstrap.bpf.o through the skeleton, then
  * prints one line per process exec and exit until SIGINT/SIGTERM. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "bootstrap.h"
 #include "bootstrap.skel.h"
 
+#define WBPF_TOOL_NAME "bootstrap"
+#include <wbpf/tool.h>
+
 struct options {
-    unsigned long long min_duration_ms;
+    unsigned long min_duration_ms;
     int verbose;
 };
 
@@ -31,34 +31,26 @@ static int parse_args(int argc, char** argv, struct options* options) {
     int c;
     while ((c = getopt(argc, argv, "d:vh")) != -1) {
         switch (c) {
-        case 'd': {
-            char* end = NULL;
-            errno = 0;
-            unsigned long long value = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end != '\0' || optarg[0] == '-' ||
-                value > 1000ULL * 1000 * 1000) {
-                fprintf(stderr, "bootstrap: invalid duration '%s'\n", optarg);
+        case 'd':
+            if (wbpf_parse_ulong(optarg, 0, 1000UL * 1000 * 1000, &options->min_duration_ms)) {
+                wbpf_tool_warn("invalid duration '%s'", optarg);
                 return -1;
             }
-            options->min_duration_ms = value;
             break;
-        }
         case 'v': options->verbose = 1; break;
         case 'h': return 1;
         default: return -1;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "bootstrap: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
-    return 0;
+    return wbpf_tool_no_more_args(argc, argv);
 }
 
 struct stats {
     unsigned long long events;
 };
 
+/* The same work per event as bench/events/bootstrap_native.c, its native twin: keep them alike
+ * (the time is formatted here, not with wbpf_print_time, for that reason). */
 static int handle_event(void* ctx, void* data, size_t size) {
     struct stats* stats = ctx;
     const struct event* e = data;
@@ -91,63 +83,30 @@ static int handle_event(void* ctx, void* data, size_t size) {
 int main(int argc, char** argv) {
     struct options options = {0};
     int parsed = parse_args(argc, argv, &options);
-    if (parsed != 0) {
-        usage(parsed > 0 ? stdout : stderr);
-        return parsed > 0 ? 0 : 1;
-    }
+    if (parsed) return wbpf_tool_usage(parsed, usage);
 
     struct bootstrap_bpf* skel = bootstrap_bpf__open();
-    if (!skel) {
-        fprintf(stderr, "bootstrap: failed to open the BPF skeleton: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!skel) return wbpf_tool_fail(-errno, "failed to open the BPF skeleton");
     /* Takes effect at load: it is written into the object's .rodata. */
     skel->rodata->min_duration_ns = options.min_duration_ms * 1000000ULL;
 
     struct stats stats = {0};
     struct bpf_buffer* buffer = NULL;
-    int err = bootstrap_bpf__load(skel);
-    if (err) {
-        fprintf(stderr, "bootstrap: failed to load the BPF object: %s\n", strerror(-err));
-        goto cleanup;
-    }
-    if (options.verbose) fprintf(stderr, "bootstrap: BPF object loaded\n");
-    err = bootstrap_bpf__attach(skel);
-    if (err) {
-        fprintf(stderr, "bootstrap: failed to attach the BPF programs: %s\n", strerror(-err));
-        goto cleanup;
-    }
-    if (options.verbose) fprintf(stderr, "bootstrap: programs attached\n");
-
-    buffer = bpf_buffer__new(skel->maps.rb, NULL);
-    if (!buffer) {
-        err = -errno;
-        fprintf(stderr, "bootstrap: failed to create the ring buffer: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    err = bpf_buffer__open(buffer, handle_event, &stats);
-    if (err) {
-        fprintf(stderr, "bootstrap: failed to open the ring buffer: %s\n", strerror(-err));
-        goto cleanup;
-    }
+    int err = wbpf_tool_check(bootstrap_bpf__load(skel), "failed to load the BPF object");
+    if (err) goto cleanup;
+    if (options.verbose) wbpf_tool_warn("BPF object loaded");
+    err = wbpf_tool_check(bootstrap_bpf__attach(skel), "failed to attach the BPF programs");
+    if (err) goto cleanup;
+    if (options.verbose) wbpf_tool_warn("programs attached");
+    buffer = wbpf_tool_open_buffer(skel->maps.rb, 0, handle_event, &stats, "ring buffer", &err);
+    if (!buffer) goto cleanup;
 
     printf("%-8s %-5s %-16s %-7s %-7s %s\n", "TIME", "EVENT", "COMM", "PID", "PPID",
            "FILENAME/EXIT CODE");
     fflush(stdout);
-    for (;;) {
-        err = bpf_buffer__poll(buffer, 100 /* ms */);
-        if (err > 0) fflush(stdout); /* one write per batch, also when stdout is a pipe */
-        if (err == -EINTR) {         /* SIGINT/SIGTERM */
-            err = 0;
-            break;
-        }
-        if (err < 0) {
-            fprintf(stderr, "bootstrap: polling the ring buffer failed: %s\n", strerror(-err));
-            break;
-        }
-    }
+    err = wbpf_tool_poll(buffer, "ring buffer", 0);
     fflush(stdout);
-    if (options.verbose) fprintf(stderr, "bootstrap: exiting after %llu events\n", stats.events);
+    if (options.verbose) wbpf_tool_warn("exiting after %llu events", stats.events);
 
 cleanup:
     bpf_buffer__free(buffer);
