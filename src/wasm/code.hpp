@@ -179,7 +179,8 @@ namespace wbpf::wasm {
         X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_add)         \
             X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl) X(i64_shr_s)          \
                 X(i64_shr_u) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u)   \
-                    X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
+                    X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u) X(i32_rotl) X(i32_rotr)    \
+                        X(i64_rotl) X(i64_rotr)
 
 // Integer comparisons fused with a conditional branch (`br_NAME`: [a, b, target];
 // `br_NAME_imm`: [a, imm32, target] for i32, [a, target] + imm64 word for i64). X(name).
@@ -191,6 +192,21 @@ namespace wbpf::wasm {
     X(i32_gt_s)                                                                                    \
     X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_eq) X(i64_ne) X(i64_lt_s)    \
         X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
+
+// i32 comparisons fused with a preceding `add` of a constant and a conditional branch, for
+// counted loops (`add_br_NAME`: [dst, a, addend, b slot, target]; `add_br_NAME_imm`: [dst, a,
+// addend, imm32, target]): dst = a + addend, then branch if `dst NAME b`. X(name).
+#define WBPF_CMP32_OPS(X)                                                                          \
+    X(i32_eq)                                                                                      \
+    X(i32_ne)                                                                                      \
+    X(i32_lt_s)                                                                                    \
+    X(i32_lt_u)                                                                                    \
+    X(i32_gt_s)                                                                                    \
+    X(i32_gt_u)                                                                                    \
+    X(i32_le_s)                                                                                    \
+    X(i32_le_u)                                                                                    \
+    X(i32_ge_s)                                                                                    \
+    X(i32_ge_u)
 
 // Everything else. Operands in brackets ("slot" = slot offset; "target" = branch offset).
 #define WBPF_OTHER_OPS(X)                                                                          \
@@ -269,7 +285,34 @@ namespace wbpf::wasm {
     X(i32_store16_ai)                                                                              \
     X(i64_store8_ai)                                                                               \
     X(i64_store16_ai)                                                                              \
-    X(i64_store32_ai)
+    X(i64_store32_ai)                                                                              \
+    X(move8)  /* [src, src offset, src imm, dst, dst offset, dst imm]: a load feeding a store */   \
+    X(move16) /* of the same width; addresses as the _ai forms: (u32)(slot + imm) + offset */      \
+    X(move32)                                                                                      \
+    X(move64)                                                                                      \
+    X(i32_shl_or_shr) /* [dst, a, ka, b, kb]: (a << ka) | (b >> kb), unsigned, ka/kb masked */    \
+    X(i64_shl_or_shr)                                                                              \
+    X(i32_store_shl_or_shr) /* [address, offset, imm, a, ka, b, kb]: i32.store (_ai address) */   \
+    X(i64_store_shl_or_shr) /* of a shl_or_shr result */                                          \
+    X(store8_const)  /* [address, offset, imm, value32]: a constant stored, _ai address; */        \
+    X(store16_const) /* store64_const zero-extends value32 (larger i64 constants are not */        \
+    X(store32_const) /* fused) */                                                                  \
+    X(store64_const)                                                                               \
+    X(br_i32_test_imm)   /* [a, mask, target]: branch if (a & mask) != 0 */                        \
+    X(br_i32_test_z_imm) /* [a, mask, target]: branch if (a & mask) == 0 */                        \
+    X(i32_xor_rotl_imm)  /* [dst, a, b, k]: rotl(a ^ b, k), k masked (ARX ciphers, hashes) */      \
+    X(f64_add_imm)       /* [dst, a] + f64 bits: a + imm */                                        \
+    X(f64_sub_imm)       /* a - imm */                                                             \
+    X(f64_mul_imm)       /* a * imm */                                                             \
+    X(f64_div_imm)       /* a / imm */                                                             \
+    X(f64_imm_sub)       /* imm - a */                                                             \
+    X(f64_imm_div)       /* imm / a */                                                             \
+    X(f64_add_mem)       /* [dst, a, address, offset, imm]: a + m, m the f64 at the _ai address */ \
+    X(f64_sub_mem)       /* a - m */                                                               \
+    X(f64_mul_mem)       /* a * m */                                                               \
+    X(f64_div_mem)       /* a / m */                                                               \
+    X(f64_mem_sub)       /* m - a */                                                               \
+    X(f64_mem_div)       /* m / a */
 // clang-format on
 
 /// Every internal instruction kind; the handler table is indexed by it.
@@ -278,12 +321,14 @@ enum class IOp : uint16_t {
 #define WBPF_X_NAME(name) name,
 #define WBPF_X_IMM(name) name##_imm,
 #define WBPF_X_BR(name) br_##name, br_##name##_imm,
+#define WBPF_X_ADD_BR(name) add_br_##name, add_br_##name##_imm,
     WBPF_NUMERIC_OPS(WBPF_X_NUM) WBPF_TRUNC_SAT_OPS(WBPF_X_NUM) WBPF_IMM_OPS(WBPF_X_IMM)
-        WBPF_CMP_OPS(WBPF_X_BR) WBPF_OTHER_OPS(WBPF_X_NAME)
+        WBPF_CMP_OPS(WBPF_X_BR) WBPF_CMP32_OPS(WBPF_X_ADD_BR) WBPF_OTHER_OPS(WBPF_X_NAME)
 #undef WBPF_X_NUM
 #undef WBPF_X_NAME
 #undef WBPF_X_IMM
 #undef WBPF_X_BR
+#undef WBPF_X_ADD_BR
             count_
 };
 

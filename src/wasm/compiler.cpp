@@ -22,6 +22,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -89,6 +91,17 @@ IOp fused_branch(IOp op, bool imm) {
 #define WBPF_X(name)                                                                               \
     case IOp::name: return imm ? IOp::br_##name##_imm : IOp::br_##name;
         WBPF_CMP_OPS(WBPF_X)
+#undef WBPF_X
+    default: return IOp::count_;
+    }
+}
+
+/// The add-compare-and-branch instruction for i32 compare `op`, or IOp::count_.
+IOp fused_add_branch(IOp op, bool imm) {
+    switch (op) {
+#define WBPF_X(name)                                                                               \
+    case IOp::name: return imm ? IOp::add_br_##name##_imm : IOp::add_br_##name;
+        WBPF_CMP32_OPS(WBPF_X)
 #undef WBPF_X
     default: return IOp::count_;
     }
@@ -172,17 +185,25 @@ constexpr std::array<ValType, 23> memory_value_type = {
     ValType::i64, ValType::i64, ValType::i32, ValType::i64, ValType::f32, ValType::f64,
     ValType::i32, ValType::i32, ValType::i64, ValType::i64, ValType::i64};
 
-enum class EntryKind : uint8_t { own, local, constant };
+/// Where an operand-stack entry's value is: own (its natural slot), local (a local's slot),
+/// constant (nothing emitted yet), local_add (`local + value` as an i32 with 32-bit wrap,
+/// nothing emitted yet: address arithmetic that loads and stores absorb).
+enum class EntryKind : uint8_t { own, local, constant, local_add };
 
-/// A compile-time operand-stack entry. Alias entries of one local form a doubly linked list
-/// (newest first) so a write to the local can materialise exactly its aliases in O(1) each.
+/// Entries whose value depends on a local (materialised before the local is written).
+constexpr bool reads_local(EntryKind k) {
+    return k == EntryKind::local || k == EntryKind::local_add;
+}
+
+/// A compile-time operand-stack entry. Entries reading one local form a doubly linked list
+/// (newest first) so a write to the local can materialise exactly those in O(1) each.
 struct Entry {
     ValType type = unknown_type;
     EntryKind kind = EntryKind::own;
-    uint32_t local_slot = 0; ///< EntryKind::local: the local's slot offset
-    int32_t older = -1;      ///< EntryKind::local: older alias of the same local
-    int32_t newer = -1;      ///< EntryKind::local: newer alias of the same local
-    uint64_t value = 0;      ///< EntryKind::constant: the bits
+    uint32_t local_slot = 0; ///< local / local_add: the local's slot offset
+    int32_t older = -1;      ///< local / local_add: older alias of the same local
+    int32_t newer = -1;      ///< local / local_add: newer alias of the same local
+    uint64_t value = 0;      ///< constant: the bits; local_add: the addend (low 32 bits)
 };
 
 /// A popped entry with the stack position it had (whose natural slot it may use).
@@ -231,6 +252,11 @@ struct LastInstr {
     /// It is `i32.add dst, a, imm` (or a subtraction of a constant, stored as an addition):
     /// a load or store of the result can fold it in (`*_ai`).
     bool add_imm = false;
+    /// It is a load (kind index 0-13, plain or `_ai`) reading at `(u32)(a + imm) + offset`:
+    /// a store of exactly its result becomes a memory-to-memory move.
+    int load_kind = -1;
+    uint32_t offset = 0;
+    IOp op = IOp::count_; ///< for `_imm` integer ops: the kind (`a` and `imm` are set)
 };
 
 const ValType single_types[] = {ValType::i32, ValType::i64,     ValType::f32,
@@ -247,6 +273,54 @@ const ValType* single_type_ptr(ValType t) {
     }
 }
 
+/// Debugging aid: with WBPF_DUMP_CODE set in the environment, every compiled function's
+/// internal code is printed to stderr (one instruction a line: word index, kind, operands).
+bool dump_enabled() {
+    static const bool enabled = std::getenv("WBPF_DUMP_CODE") != nullptr;
+    return enabled;
+}
+
+const char* iop_name(IOp op) {
+#define WBPF_N_NUM(name, ...) #name,
+#define WBPF_N_NAME(name) #name,
+#define WBPF_N_IMM(name) #name "_imm",
+#define WBPF_N_BR(name) "br_" #name, "br_" #name "_imm",
+#define WBPF_N_ADD_BR(name) "add_br_" #name, "add_br_" #name "_imm",
+    static const char* const names[] = {
+        WBPF_NUMERIC_OPS(WBPF_N_NUM) WBPF_TRUNC_SAT_OPS(WBPF_N_NUM) WBPF_IMM_OPS(WBPF_N_IMM)
+            WBPF_CMP_OPS(WBPF_N_BR) WBPF_CMP32_OPS(WBPF_N_ADD_BR) WBPF_OTHER_OPS(WBPF_N_NAME)};
+#undef WBPF_N_NUM
+#undef WBPF_N_NAME
+#undef WBPF_N_IMM
+#undef WBPF_N_BR
+#undef WBPF_N_ADD_BR
+    return names[static_cast<size_t>(op)];
+}
+
+/// Prints `code` given the start word and kind of every instruction emitted (entries later
+/// truncated by a peephole are dropped here).
+void dump_code(uint32_t function, const std::vector<uint64_t>& code,
+               std::vector<std::pair<uint32_t, IOp>> starts) {
+    std::vector<std::pair<uint32_t, IOp>> live;
+    for (const auto& s : starts) {
+        while (!live.empty() && live.back().first >= s.first)
+            live.pop_back();
+        live.push_back(s);
+    }
+    while (!live.empty() && live.back().first >= code.size())
+        live.pop_back();
+    std::fprintf(stderr, "function %u (%zu words)\n", function, code.size());
+    for (size_t i = 0; i < live.size(); ++i) {
+        const uint32_t start = live[i].first;
+        const size_t end = i + 1 < live.size() ? live[i + 1].first : code.size();
+        std::fprintf(stderr, "  %5u %-20s", start, iop_name(live[i].second));
+        for (size_t w = start + 1; w < end; ++w)
+            std::fprintf(stderr, " %d %d", static_cast<int32_t>(code[w] & 0xffffffffu),
+                         static_cast<int32_t>(code[w] >> 32));
+        std::fprintf(stderr, "\n");
+    }
+}
+
 class FunctionCompiler {
 public:
     FunctionCompiler(const Module& module, const std::vector<bool>& declared_refs,
@@ -256,7 +330,7 @@ public:
           code_info_(module.codes[defined_index]),
           reader_(module.slice(code_info_.body), code_info_.body.offset,
                   "unexpected end of section or function"),
-          handlers_(interpreter_handler_table()) {}
+          handlers_(interpreter_handler_table()), defined_index_(defined_index) {}
 
     std::unique_ptr<CompiledFunction> compile();
 
@@ -277,6 +351,11 @@ private:
         return v;
     }
     void record_last(uint32_t start, bool has_dst, uint32_t dst) {
+        // The previous instruction stays known when the new one directly follows it.
+        if (last_.start != UINT32_MAX && last_.end == start)
+            prev_ = last_;
+        else
+            prev_.start = UINT32_MAX;
         last_ = LastInstr{};
         last_.start = start;
         last_.end = static_cast<uint32_t>(code_.size());
@@ -308,6 +387,8 @@ private:
     Operand pop_any() { return pop(unknown_type); }
     void unlink_alias(uint32_t pos);
     void materialise(uint32_t pos);
+    /// Emits the code putting pending entry `e`'s value into slot `dst` (nothing for own).
+    void emit_pending(uint32_t dst, const Entry& e);
     void materialise_all();
     void materialise_aliases_of(uint32_t local_slot);
     /// The slot holding operand `o`'s value (materialising a constant into its natural slot).
@@ -336,7 +417,9 @@ private:
     /// Emits the copies moving the top `count` operands `vals` into the label's slots.
     void emit_label_copies(const Ctrl& target, const std::vector<Operand>& vals);
     bool needs_copies(const Ctrl& target, const std::vector<Operand>& vals) const;
-    void emit_return(const std::vector<Operand>& vals);
+    /// `unconditional`: nothing runs after the return sequence on the fall-through path, so
+    /// the instruction that computed a single result may write it to slot 0 directly.
+    void emit_return(const std::vector<Operand>& vals, bool unconditional);
     std::vector<Operand> pop_label_values(const Ctrl& target);
     void push_back_values(const Ctrl& target, const std::vector<Operand>& vals);
 
@@ -352,6 +435,8 @@ private:
     void op_call(const FuncType& type, IOp op, uint32_t index, uint32_t table);
     void op_local_set(uint32_t index, bool tee);
     void op_numeric(const NumericInfo& info);
+    /// Fuses `or` with the two shifts that computed its operands, if they were just emitted.
+    bool try_shift_or(const Operand& a, const Operand& b, bool is64);
     void op_load(uint8_t opcode);
     void op_store(uint8_t opcode);
     void op_select(ValType typed);
@@ -368,7 +453,10 @@ private:
     }
     /// Pops the i32 condition of a conditional branch; returns the fused compare (truncating
     /// its code) when the condition was computed by the instruction just emitted.
-    bool take_fused_compare(Operand& cond, LastInstr& cmp);
+    /// With `allow_add`, an `i32.add` of a constant just before the compare (or a `local.tee`
+    /// of one as the condition) is taken too, into fused_add_ (nothing may be emitted between
+    /// this and the branch).
+    bool take_fused_compare(Operand& cond, LastInstr& cmp, bool allow_add);
     void emit_conditional_branch(Operand& cond, bool fused, const LastInstr& cmp,
                                  bool branch_if_true, uint32_t& instr, uint32_t& operand_index);
 
@@ -378,6 +466,7 @@ private:
     const Code& code_info_;
     ByteReader reader_;
     const void* const* handlers_;
+    uint32_t defined_index_;
 
     std::vector<ValType> local_types_;
     uint32_t local_count_ = 0; ///< params + declared locals
@@ -392,6 +481,9 @@ private:
     uint32_t max_height_ = 0;
     uint32_t watermark_ = 0; ///< entries below this position are all own
     LastInstr last_;
+    LastInstr prev_;      ///< the instruction before last_, when directly before it
+    LastInstr fused_add_; ///< take_fused_compare's add for emit_conditional_branch
+    std::vector<std::pair<uint32_t, IOp>> dump_starts_; ///< WBPF_DUMP_CODE only
 };
 
 uint32_t FunctionCompiler::emit(IOp op, std::initializer_list<uint32_t> operands, bool has_imm64,
@@ -402,6 +494,7 @@ uint32_t FunctionCompiler::emit(IOp op, std::initializer_list<uint32_t> operands
     if (code_.size() + words > code_limit_) throw UnsupportedError("function too large to compile");
     code_.resize(code_.size() + words, 0);
     code_[start] = reinterpret_cast<uint64_t>(handlers_[static_cast<size_t>(op)]);
+    if (dump_enabled()) dump_starts_.emplace_back(start, op);
     uint32_t k = 0;
     for (uint32_t v : operands)
         set_operand(start, k++, v);
@@ -420,7 +513,7 @@ void FunctionCompiler::push_entry(const Entry& in) {
         throw UnsupportedError("function too complex: operand stack too deep");
     Entry e = in;
     const uint32_t pos = height();
-    if (e.kind == EntryKind::local) {
+    if (reads_local(e.kind)) {
         const uint32_t local = e.local_slot / 8;
         e.older = alias_head_[local];
         e.newer = -1;
@@ -451,24 +544,36 @@ Operand FunctionCompiler::pop(ValType expected) {
     Entry e = stack_[pos];
     if (expected != unknown_type && e.type != unknown_type && e.type != expected)
         invalid("type mismatch");
-    if (e.kind == EntryKind::local) unlink_alias(pos);
+    if (reads_local(e.kind)) unlink_alias(pos);
     stack_.pop_back();
     watermark_ = std::min(watermark_, height());
     return Operand{e, pos};
+}
+
+void FunctionCompiler::emit_pending(uint32_t dst, const Entry& e) {
+    switch (e.kind) {
+    case EntryKind::own: break;
+    case EntryKind::local:
+        if (e.local_slot != dst) emit(IOp::copy, {dst, e.local_slot});
+        break;
+    case EntryKind::constant:
+        if (e.value <= UINT32_MAX)
+            emit(IOp::const32, {dst, static_cast<uint32_t>(e.value)});
+        else
+            emit(IOp::const64, {dst}, true, e.value);
+        break;
+    case EntryKind::local_add:
+        emit(IOp::i32_add_imm, {dst, e.local_slot, static_cast<uint32_t>(e.value)});
+        break;
+    }
 }
 
 void FunctionCompiler::materialise(uint32_t pos) {
     Entry& e = stack_[pos];
     if (e.kind == EntryKind::own) return;
     const uint32_t dst = slot_of(pos);
-    if (e.kind == EntryKind::local) {
-        emit(IOp::copy, {dst, e.local_slot});
-        unlink_alias(pos);
-    } else if (e.value <= UINT32_MAX) {
-        emit(IOp::const32, {dst, static_cast<uint32_t>(e.value)});
-    } else {
-        emit(IOp::const64, {dst}, true, e.value);
-    }
+    emit_pending(dst, e); // (a natural slot is never a local's slot: locals copy)
+    if (reads_local(e.kind)) unlink_alias(pos);
     e.kind = EntryKind::own;
 }
 
@@ -491,12 +596,10 @@ uint32_t FunctionCompiler::slot(Operand& o) {
     switch (o.entry.kind) {
     case EntryKind::own: return slot_of(o.pos);
     case EntryKind::local: return o.entry.local_slot;
-    case EntryKind::constant: {
+    case EntryKind::constant:
+    case EntryKind::local_add: {
         const uint32_t dst = slot_of(o.pos);
-        if (o.entry.value <= UINT32_MAX)
-            emit(IOp::const32, {dst, static_cast<uint32_t>(o.entry.value)});
-        else
-            emit(IOp::const64, {dst}, true, o.entry.value);
+        emit_pending(dst, o.entry);
         o.entry.kind = EntryKind::own;
         return dst;
     }
@@ -506,7 +609,7 @@ uint32_t FunctionCompiler::slot(Operand& o) {
 
 void FunctionCompiler::truncate_stack(uint32_t new_height) {
     while (height() > new_height) {
-        if (stack_.back().kind == EntryKind::local) unlink_alias(height() - 1);
+        if (reads_local(stack_.back().kind)) unlink_alias(height() - 1);
         stack_.pop_back();
     }
     watermark_ = std::min(watermark_, height());
@@ -614,7 +717,7 @@ bool FunctionCompiler::needs_copies(const Ctrl& target, const std::vector<Operan
     for (size_t i = 0; i < vals.size(); ++i) {
         const uint32_t dst = slot_of(target.height + static_cast<uint32_t>(i));
         const Entry& e = vals[i].entry;
-        if (e.kind == EntryKind::constant) return true;
+        if (e.kind == EntryKind::constant || e.kind == EntryKind::local_add) return true;
         const uint32_t src = e.kind == EntryKind::local ? e.local_slot : slot_of(vals[i].pos);
         if (src != dst) return true;
     }
@@ -627,41 +730,45 @@ void FunctionCompiler::emit_label_copies(const Ctrl& target, const std::vector<O
     for (size_t i = 0; i < vals.size(); ++i) {
         const uint32_t dst = slot_of(target.height + static_cast<uint32_t>(i));
         const Entry& e = vals[i].entry;
-        if (e.kind == EntryKind::constant) {
-            if (e.value <= UINT32_MAX)
-                emit(IOp::const32, {dst, static_cast<uint32_t>(e.value)});
-            else
-                emit(IOp::const64, {dst}, true, e.value);
+        if (e.kind != EntryKind::own) {
+            emit_pending(dst, e);
             continue;
         }
-        const uint32_t src = e.kind == EntryKind::local ? e.local_slot : slot_of(vals[i].pos);
+        const uint32_t src = slot_of(vals[i].pos);
         if (src != dst) emit(IOp::copy, {dst, src});
     }
 }
 
-void FunctionCompiler::emit_return(const std::vector<Operand>& vals) {
+void FunctionCompiler::emit_return(const std::vector<Operand>& vals, bool unconditional) {
     const uint32_t n = static_cast<uint32_t>(vals.size());
+    if (unconditional && n == 1 && vals[0].entry.kind == EntryKind::own && last_valid() &&
+        last_.has_dst && last_.dst == slot_of(vals[0].pos)) {
+        // The result's producer was just emitted: it writes fp[0] itself (its operands are
+        // read before its destination is written).
+        set_operand(last_.start, 0, 0);
+        forget_last();
+        emit(IOp::ret, {});
+        return;
+    }
     // Results go to slots 0..n-1, which may be locals other results still read: move those
     // sources to their natural slots first; the remaining moves are safe in ascending order.
     std::vector<Operand> moved = vals;
     for (uint32_t i = 0; i < n; ++i) {
         Entry& e = moved[i].entry;
-        if (e.kind == EntryKind::local && e.local_slot < n * 8 && e.local_slot != i * 8) {
-            emit(IOp::copy, {slot_of(moved[i].pos), e.local_slot});
+        if (reads_local(e.kind) && e.local_slot < n * 8 &&
+            (e.local_slot != i * 8 || e.kind == EntryKind::local_add)) {
+            emit_pending(slot_of(moved[i].pos), e);
             e.kind = EntryKind::own;
         }
     }
     for (uint32_t i = 0; i < n; ++i) {
         const Entry& e = moved[i].entry;
         const uint32_t dst = i * 8;
-        if (e.kind == EntryKind::constant) {
-            if (e.value <= UINT32_MAX)
-                emit(IOp::const32, {dst, static_cast<uint32_t>(e.value)});
-            else
-                emit(IOp::const64, {dst}, true, e.value);
+        if (e.kind != EntryKind::own) {
+            emit_pending(dst, e);
             continue;
         }
-        const uint32_t src = e.kind == EntryKind::local ? e.local_slot : slot_of(moved[i].pos);
+        const uint32_t src = slot_of(moved[i].pos);
         if (src != dst) emit(IOp::copy, {dst, src});
     }
     emit(IOp::ret, {});
@@ -686,12 +793,45 @@ void FunctionCompiler::op_block(CtrlKind kind) {
     }
 }
 
-bool FunctionCompiler::take_fused_compare(Operand& cond, LastInstr& cmp) {
-    if (!live() || cond.entry.kind != EntryKind::own || !last_valid() ||
-        last_.compare == IOp::count_ || !last_.has_dst || last_.dst != slot_of(cond.pos))
+bool FunctionCompiler::take_fused_compare(Operand& cond, LastInstr& cmp, bool allow_add) {
+    fused_add_.start = UINT32_MAX;
+    if (!live() || !last_valid()) return false;
+    if (allow_add && cond.entry.kind == EntryKind::local && last_.op == IOp::i32_add_imm &&
+        last_.has_dst && last_.dst == cond.entry.local_slot) {
+        // `local.tee x` of `x + c` as the condition: add, then branch if the sum is not zero.
+        fused_add_ = last_;
+        cmp = LastInstr{};
+        cmp.compare = IOp::i32_ne;
+        cmp.compare_imm = true;
+        cmp.a = last_.dst;
+        code_.resize(last_.start);
+        forget_last();
+        return true;
+    }
+    if (cond.entry.kind == EntryKind::own && last_.op == IOp::i32_and_imm && last_.has_dst &&
+        last_.dst == slot_of(cond.pos)) {
+        // `x & mask` as the condition: a test-and-branch (marked by its kind in `compare`).
+        cmp = LastInstr{};
+        cmp.compare = IOp::br_i32_test_imm;
+        cmp.a = last_.a;
+        cmp.imm = last_.imm;
+        code_.resize(last_.start);
+        forget_last();
+        return true;
+    }
+    if (cond.entry.kind != EntryKind::own || last_.compare == IOp::count_ || !last_.has_dst ||
+        last_.dst != slot_of(cond.pos))
         return false;
     cmp = last_;
-    code_.resize(last_.start);
+    uint32_t start = last_.start;
+    if (allow_add && prev_.start != UINT32_MAX && prev_.end == last_.start &&
+        prev_.op == IOp::i32_add_imm && prev_.has_dst && prev_.dst == cmp.a &&
+        fused_add_branch(cmp.compare, cmp.compare_imm) != IOp::count_) {
+        // The compare tests the result of an add of a constant emitted just before it.
+        fused_add_ = prev_;
+        start = prev_.start;
+    }
+    code_.resize(start);
     forget_last();
     return true;
 }
@@ -705,8 +845,24 @@ void FunctionCompiler::emit_conditional_branch(Operand& cond, bool fused, const 
         operand_index = 1;
         return;
     }
+    if (cmp.compare == IOp::br_i32_test_imm) {
+        instr = emit(branch_if_true ? IOp::br_i32_test_imm : IOp::br_i32_test_z_imm,
+                     {cmp.a, static_cast<uint32_t>(cmp.imm), 0});
+        operand_index = 2;
+        return;
+    }
     IOp op = branch_if_true ? cmp.compare : inverse_compare(cmp.compare);
     const bool is64 = op >= IOp::i64_eq && op <= IOp::i64_ge_u;
+    if (fused_add_.start != UINT32_MAX && !is64) {
+        // [dst, a, addend, b or imm32, target]
+        const LastInstr add = fused_add_;
+        fused_add_.start = UINT32_MAX;
+        const uint32_t b = cmp.compare_imm ? static_cast<uint32_t>(cmp.imm) : cmp.b;
+        instr = emit(fused_add_branch(op, cmp.compare_imm),
+                     {add.dst, add.a, static_cast<uint32_t>(add.imm), b, 0});
+        operand_index = 4;
+        return;
+    }
     if (cmp.compare_imm && !is64 && cmp.imm == 0 && (op == IOp::i32_eq || op == IOp::i32_ne)) {
         // x == 0 / x != 0: the plain conditional branches.
         instr = emit(op == IOp::i32_ne ? IOp::br_if : IOp::br_unless, {cmp.a, 0});
@@ -732,7 +888,8 @@ void FunctionCompiler::op_if() {
     charge(c.param_count + c.result_count);
     Operand cond = pop(ValType::i32);
     LastInstr cmp;
-    const bool fused = take_fused_compare(cond, cmp);
+    // No add fusion here: materialise_all may emit copies reading the added-to local.
+    const bool fused = take_fused_compare(cond, cmp, false);
     materialise_all();
     uint32_t cond_slot = 0;
     if (!fused) cond_slot = slot(cond);
@@ -781,15 +938,18 @@ void FunctionCompiler::op_else() {
 
 void FunctionCompiler::op_end() {
     Ctrl& c = ctrls_.back();
-    forget_last();
     if (c.kind == CtrlKind::function) {
+        // Not a branch target (branches to the function label are returns): the last
+        // instruction stays known for emit_return.
         std::vector<Operand> vals = pop_label_values(c);
         if (height() != c.height) invalid("type mismatch");
-        emit_return(vals);
+        emit_return(vals, true);
+        forget_last();
         resolve(c.patch_head, static_cast<uint32_t>(code_.size())); // (none: br to it returns)
         ctrls_.pop_back();
         return;
     }
+    forget_last();
     materialise_all();
     for (uint32_t i = c.result_count; i-- > 0;)
         pop(c.results[i]);
@@ -817,7 +977,7 @@ void FunctionCompiler::op_br(uint32_t depth) {
     std::vector<Operand> vals = pop_label_values(target);
     if (live()) {
         if (target.kind == CtrlKind::function) {
-            emit_return(vals);
+            emit_return(vals, true);
         } else {
             emit_label_copies(target, vals);
             const uint32_t instr = emit(IOp::br, {0});
@@ -831,7 +991,7 @@ void FunctionCompiler::op_br_if(uint32_t depth) {
     Ctrl& target = label(depth);
     Operand cond = pop(ValType::i32);
     LastInstr cmp;
-    const bool fused = take_fused_compare(cond, cmp);
+    const bool fused = take_fused_compare(cond, cmp, true);
     std::vector<Operand> vals = pop_label_values(target);
     if (live()) {
         const bool copies = target.kind == CtrlKind::function || needs_copies(target, vals);
@@ -842,7 +1002,7 @@ void FunctionCompiler::op_br_if(uint32_t depth) {
         } else {
             emit_conditional_branch(cond, fused, cmp, false, instr, operand_index);
             if (target.kind == CtrlKind::function) {
-                emit_return(vals);
+                emit_return(vals, false);
             } else {
                 emit_label_copies(target, vals);
                 const uint32_t br = emit(IOp::br, {0});
@@ -892,6 +1052,7 @@ void FunctionCompiler::op_br_table() {
             throw UnsupportedError("function too large to compile");
         code_.resize(code_.size() + words, 0);
         code_[instr] = reinterpret_cast<uint64_t>(handlers_[static_cast<size_t>(IOp::br_table)]);
+        if (dump_enabled()) dump_starts_.emplace_back(instr, IOp::br_table);
         set_operand(instr, 0, idx_slot);
         set_operand(instr, 1, count);
         std::unordered_map<uint32_t, uint32_t> trampolines; // depth -> trampoline word
@@ -909,7 +1070,7 @@ void FunctionCompiler::op_br_table() {
                 it->second = static_cast<uint32_t>(code_.size());
                 Ctrl& t = label(depths[i]);
                 if (t.kind == CtrlKind::function) {
-                    emit_return(vals);
+                    emit_return(vals, false);
                 } else {
                     emit_label_copies(t, vals);
                     const uint32_t br = emit(IOp::br, {0});
@@ -963,9 +1124,10 @@ void FunctionCompiler::op_local_set(uint32_t index, bool tee) {
     materialise_aliases_of(local);
     Entry& e = v.entry;
     if (e.kind == EntryKind::own && last_valid() && last_.has_dst && last_.dst == slot_of(v.pos)) {
-        // Retarget the producer: it writes the local directly.
+        // Retarget the producer: it writes the local directly. It stays the last instruction
+        // (for add fusion); no peephole matches a local as a natural slot.
         set_operand(last_.start, 0, local);
-        forget_last();
+        last_.dst = local;
         if (tee) {
             Entry alias;
             alias.type = local_types_[index];
@@ -975,24 +1137,26 @@ void FunctionCompiler::op_local_set(uint32_t index, bool tee) {
         }
         return;
     }
-    switch (e.kind) {
-    case EntryKind::own: emit(IOp::copy, {local, slot_of(v.pos)}); break;
-    case EntryKind::local:
-        if (e.local_slot != local) emit(IOp::copy, {local, e.local_slot});
-        break;
-    case EntryKind::constant:
-        if (e.value <= UINT32_MAX)
-            emit(IOp::const32, {local, static_cast<uint32_t>(e.value)});
-        else
-            emit(IOp::const64, {local}, true, e.value);
-        break;
-    }
+    const uint32_t start = static_cast<uint32_t>(code_.size());
+    if (e.kind == EntryKind::own)
+        emit(IOp::copy, {local, slot_of(v.pos)});
+    else
+        emit_pending(local, e);
     forget_last();
+    if (e.kind == EntryKind::local_add) {
+        record_last(start, true, local);
+        last_.op = IOp::i32_add_imm;
+        last_.a = e.local_slot;
+        last_.imm = static_cast<uint32_t>(e.value);
+    }
     if (tee) {
         Entry back = e;
         back.type = local_types_[index];
-        if (back.kind == EntryKind::local) {
-            back.local_slot = local; // the local now holds it (and is not written again yet)
+        if (reads_local(back.kind)) {
+            // The local now holds the value (and is not written again yet).
+            back.kind = EntryKind::local;
+            back.local_slot = local;
+            back.value = 0;
         }
         push_entry(back);
     }
@@ -1028,9 +1192,84 @@ void FunctionCompiler::op_numeric(const NumericInfo& info) {
             std::swap(a, b);
             op = swapped_operands(op);
         }
+        if ((op == IOp::i32_or || op == IOp::i64_or) && try_shift_or(a, b, is64)) {
+            push_own(info.result);
+            return;
+        }
         uint32_t start;
         const IOp imm_op = imm_variant(op);
         const bool use_imm = imm_op != IOp::count_ && b.entry.kind == EntryKind::constant;
+        if (use_imm && (op == IOp::i32_add || op == IOp::i32_sub) && reads_local(a.entry.kind)) {
+            // local + constant (or (local + c1) + c2): stays pending, nothing emitted yet.
+            const uint32_t c = static_cast<uint32_t>(b.entry.value);
+            Entry e;
+            e.type = ValType::i32;
+            e.kind = EntryKind::local_add;
+            e.local_slot = a.entry.local_slot;
+            const uint32_t base =
+                a.entry.kind == EntryKind::local_add ? static_cast<uint32_t>(a.entry.value) : 0u;
+            e.value = op == IOp::i32_add ? base + c : base - c;
+            push_entry(e);
+            return;
+        }
+        const bool f64_arith =
+            op == IOp::f64_add || op == IOp::f64_sub || op == IOp::f64_mul || op == IOp::f64_div;
+        if (f64_arith && last_valid() && last_.load_kind == 3 && last_.has_dst &&
+            a.entry.kind != EntryKind::constant && b.entry.kind != EntryKind::constant) {
+            // One operand is the f64.load just emitted: the load becomes a memory operand.
+            const bool b_loaded = b.entry.kind == EntryKind::own && last_.dst == slot_of(b.pos);
+            const bool a_loaded =
+                !b_loaded && a.entry.kind == EntryKind::own && last_.dst == slot_of(a.pos);
+            if (a_loaded || b_loaded) {
+                const LastInstr ld = last_;
+                code_.resize(ld.start);
+                forget_last();
+                Operand& other = b_loaded ? a : b;
+                const uint32_t so = slot(other);
+                IOp mop = IOp::count_;
+                switch (op) {
+                case IOp::f64_add: mop = IOp::f64_add_mem; break;
+                case IOp::f64_mul: mop = IOp::f64_mul_mem; break;
+                case IOp::f64_sub: mop = b_loaded ? IOp::f64_sub_mem : IOp::f64_mem_sub; break;
+                default: mop = b_loaded ? IOp::f64_div_mem : IOp::f64_mem_div; break;
+                }
+                start = emit(mop, {dst, so, ld.a, ld.offset, static_cast<uint32_t>(ld.imm)});
+                record_last(start, true, dst);
+                push_own(info.result);
+                return;
+            }
+        }
+        if (f64_arith &&
+            (a.entry.kind == EntryKind::constant) != (b.entry.kind == EntryKind::constant)) {
+            // One constant operand: it becomes the instruction's immediate.
+            const bool const_left = a.entry.kind == EntryKind::constant;
+            Operand& x = const_left ? b : a;
+            const uint64_t bits = const_left ? a.entry.value : b.entry.value;
+            IOp fop = IOp::count_;
+            switch (op) {
+            case IOp::f64_add: fop = IOp::f64_add_imm; break;
+            case IOp::f64_mul: fop = IOp::f64_mul_imm; break;
+            case IOp::f64_sub: fop = const_left ? IOp::f64_imm_sub : IOp::f64_sub_imm; break;
+            default: fop = const_left ? IOp::f64_imm_div : IOp::f64_div_imm; break;
+            }
+            const uint32_t sx = slot(x);
+            start = emit(fop, {dst, sx}, true, bits);
+            record_last(start, true, dst);
+            push_own(info.result);
+            return;
+        }
+        if (op == IOp::i32_rotl && use_imm && a.entry.kind == EntryKind::own && last_valid() &&
+            last_.op == IOp::i32_xor && last_.has_dst && last_.dst == slot_of(a.pos)) {
+            // rotl(x ^ y, k) with the xor just emitted: one instruction.
+            const LastInstr x = last_;
+            code_.resize(x.start);
+            forget_last();
+            start = emit(IOp::i32_xor_rotl_imm,
+                         {dst, x.a, x.b, static_cast<uint32_t>(b.entry.value) & 31});
+            record_last(start, true, dst);
+            push_own(info.result);
+            return;
+        }
         const uint32_t sa = slot(a);
         uint32_t sb = 0;
         if (use_imm) {
@@ -1043,6 +1282,10 @@ void FunctionCompiler::op_numeric(const NumericInfo& info) {
             start = emit(op, {dst, sa, sb});
         }
         record_last(start, true, dst);
+        last_.op = use_imm ? imm_op : op;
+        last_.a = sa;
+        last_.b = sb;
+        if (use_imm) last_.imm = b.entry.value;
         if (use_imm && (op == IOp::i32_add || op == IOp::i32_sub)) {
             last_.add_imm = true;
             last_.a = sa;
@@ -1060,6 +1303,43 @@ void FunctionCompiler::op_numeric(const NumericInfo& info) {
     push_own(info.result);
 }
 
+bool FunctionCompiler::try_shift_or(const Operand& a, const Operand& b, bool is64) {
+    // `or` of the results of the two instructions just emitted, a left shift and an unsigned
+    // right shift by constants (in either order): one `shl_or_shr` computes all three.
+    if (a.entry.kind != EntryKind::own || b.entry.kind != EntryKind::own || !last_valid() ||
+        prev_.start == UINT32_MAX || prev_.end != last_.start || !prev_.has_dst ||
+        prev_.dst != slot_of(a.pos) || !last_.has_dst || last_.dst != slot_of(b.pos))
+        return false;
+    const IOp shl = is64 ? IOp::i64_shl_imm : IOp::i32_shl_imm;
+    const IOp shr = is64 ? IOp::i64_shr_u_imm : IOp::i32_shr_u_imm;
+    const LastInstr* left = nullptr;
+    const LastInstr* right = nullptr;
+    if (prev_.op == shl && last_.op == shr) {
+        left = &prev_;
+        right = &last_;
+    } else if (prev_.op == shr && last_.op == shl) {
+        left = &last_;
+        right = &prev_;
+    } else {
+        return false;
+    }
+    const uint32_t mask = is64 ? 63 : 31;
+    const uint32_t src_l = left->a, k_l = static_cast<uint32_t>(left->imm) & mask;
+    const uint32_t src_r = right->a, k_r = static_cast<uint32_t>(right->imm) & mask;
+    const uint32_t dst = slot_of(a.pos);
+    code_.resize(prev_.start);
+    forget_last();
+    const uint32_t start =
+        emit(is64 ? IOp::i64_shl_or_shr : IOp::i32_shl_or_shr, {dst, src_l, k_l, src_r, k_r});
+    prev_.start = UINT32_MAX;
+    record_last(start, true, dst);
+    last_.op = is64 ? IOp::i64_shl_or_shr : IOp::i32_shl_or_shr;
+    last_.a = src_l;
+    last_.b = src_r;
+    last_.imm = k_l | (static_cast<uint64_t>(k_r) << 32);
+    return true;
+}
+
 void FunctionCompiler::op_load(uint8_t opcode) {
     const uint32_t k = opcode - opcode::i32_load;
     const uint32_t align = reader_.u32();
@@ -1069,18 +1349,29 @@ void FunctionCompiler::op_load(uint8_t opcode) {
     Operand addr = pop(ValType::i32);
     if (live()) {
         const uint32_t dst = slot_of(addr.pos);
-        uint32_t start;
-        if (address_is_last_add(addr)) {
+        uint32_t start, base, imm = 0;
+        if (addr.entry.kind == EntryKind::local_add) {
+            base = addr.entry.local_slot;
+            imm = static_cast<uint32_t>(addr.entry.value);
+            start = emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load_ai) + k),
+                         {dst, base, offset, imm});
+        } else if (address_is_last_add(addr)) {
             const LastInstr add = last_;
             code_.resize(add.start);
+            base = add.a;
+            imm = static_cast<uint32_t>(add.imm);
             start = emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load_ai) + k),
-                         {dst, add.a, offset, static_cast<uint32_t>(add.imm)});
+                         {dst, base, offset, imm});
         } else {
-            const uint32_t sa = slot(addr);
-            start =
-                emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load) + k), {dst, sa, offset});
+            base = slot(addr);
+            start = emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load) + k),
+                         {dst, base, offset});
         }
         record_last(start, true, dst);
+        last_.load_kind = static_cast<int>(k);
+        last_.a = base;
+        last_.imm = imm;
+        last_.offset = offset;
     }
     push_own(memory_value_type[k]);
 }
@@ -1094,9 +1385,69 @@ void FunctionCompiler::op_store(uint8_t opcode) {
     Operand value = pop(memory_value_type[k]);
     Operand addr = pop(ValType::i32);
     if (live()) {
-        // The value is pending (nothing emitted for it) when the address add is the last
-        // instruction; materialising a constant value writes above the address slot.
-        if (value.entry.kind != EntryKind::own && address_is_last_add(addr)) {
+        const int load = last_valid() ? last_.load_kind : -1;
+        if (value.entry.kind == EntryKind::own && load >= 0 && last_.dst == slot_of(value.pos) &&
+            memory_natural_align[static_cast<uint32_t>(load)] == memory_natural_align[k]) {
+            // Stores exactly what the load just emitted read (same width): one move from
+            // memory to memory. The loaded value's slot is dead once the store consumed it.
+            const LastInstr ld = last_;
+            code_.resize(ld.start);
+            forget_last();
+            uint32_t base = 0, imm = 0;
+            if (addr.entry.kind == EntryKind::local_add) {
+                base = addr.entry.local_slot;
+                imm = static_cast<uint32_t>(addr.entry.value);
+            } else {
+                base = slot(addr); // a constant is materialised in its own slot, below
+            }
+            static constexpr IOp moves[] = {IOp::move8, IOp::move16, IOp::move32, IOp::move64};
+            emit(moves[memory_natural_align[k]],
+                 {ld.a, ld.offset, static_cast<uint32_t>(ld.imm), base, offset, imm});
+        } else if (value.entry.kind == EntryKind::own && last_valid() &&
+                   last_.dst == slot_of(value.pos) &&
+                   ((last_.op == IOp::i32_shl_or_shr && k == 14) ||
+                    (last_.op == IOp::i64_shl_or_shr && k == 15))) {
+            // Stores the `shl_or_shr` just emitted (full width): one instruction.
+            const LastInstr f = last_;
+            code_.resize(f.start);
+            forget_last();
+            uint32_t base = 0, imm = 0;
+            if (addr.entry.kind == EntryKind::local_add) {
+                base = addr.entry.local_slot;
+                imm = static_cast<uint32_t>(addr.entry.value);
+            } else {
+                base = slot(addr);
+            }
+            emit(k == 14 ? IOp::i32_store_shl_or_shr : IOp::i64_store_shl_or_shr,
+                 {base, offset, imm, f.a, static_cast<uint32_t>(f.imm), f.b,
+                  static_cast<uint32_t>(f.imm >> 32)});
+        } else if (value.entry.kind == EntryKind::constant &&
+                   (memory_natural_align[k] < 3 || value.entry.value <= UINT32_MAX)) {
+            // A constant stored: the value is an operand (only the stored width matters).
+            uint32_t base = 0, imm = 0;
+            if (addr.entry.kind == EntryKind::local_add) {
+                base = addr.entry.local_slot;
+                imm = static_cast<uint32_t>(addr.entry.value);
+            } else if (address_is_last_add(addr)) {
+                const LastInstr add = last_;
+                code_.resize(add.start);
+                forget_last();
+                base = add.a;
+                imm = static_cast<uint32_t>(add.imm);
+            } else {
+                base = slot(addr);
+            }
+            static constexpr IOp stores[] = {IOp::store8_const, IOp::store16_const,
+                                             IOp::store32_const, IOp::store64_const};
+            emit(stores[memory_natural_align[k]],
+                 {base, offset, imm, static_cast<uint32_t>(value.entry.value)});
+        } else if (addr.entry.kind == EntryKind::local_add) {
+            const uint32_t sv = slot(value);
+            emit(static_cast<IOp>(static_cast<uint32_t>(IOp::i32_load_ai) + k),
+                 {addr.entry.local_slot, sv, offset, static_cast<uint32_t>(addr.entry.value)});
+        } else if (value.entry.kind != EntryKind::own && address_is_last_add(addr)) {
+            // The value is pending (nothing emitted for it) when the address add is the last
+            // instruction; materialising a constant value writes above the address slot.
             const LastInstr add = last_;
             code_.resize(add.start);
             forget_last();
@@ -1285,7 +1636,7 @@ std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
         case opcode::return_: {
             Ctrl& f = ctrls_.front();
             std::vector<Operand> vals = pop_label_values(f);
-            if (live()) emit_return(vals);
+            if (live()) emit_return(vals, true);
             set_unreachable();
             break;
         }
@@ -1455,6 +1806,7 @@ std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
     }
     if (!reader_.at_end()) reader_.fail("section size mismatch");
 
+    if (dump_enabled()) dump_code(defined_index_, code_, std::move(dump_starts_));
     auto out = std::make_unique<CompiledFunction>();
     out->code = std::move(code_);
     out->code.shrink_to_fit();

@@ -105,12 +105,15 @@ using S64 = int64_t;
 #define WBPF_L_NAME(name) &&L_##name,
 #define WBPF_L_IMM(name) &&L_##name##_imm,
 #define WBPF_L_BR(name) &&L_br_##name, &&L_br_##name##_imm,
-    static const void* const handlers[] = {WBPF_NUMERIC_OPS(WBPF_L_NUM) WBPF_TRUNC_SAT_OPS(
-        WBPF_L_NUM) WBPF_IMM_OPS(WBPF_L_IMM) WBPF_CMP_OPS(WBPF_L_BR) WBPF_OTHER_OPS(WBPF_L_NAME)};
+#define WBPF_L_ADD_BR(name) &&L_add_br_##name, &&L_add_br_##name##_imm,
+    static const void* const handlers[] = {
+        WBPF_NUMERIC_OPS(WBPF_L_NUM) WBPF_TRUNC_SAT_OPS(WBPF_L_NUM) WBPF_IMM_OPS(WBPF_L_IMM)
+            WBPF_CMP_OPS(WBPF_L_BR) WBPF_CMP32_OPS(WBPF_L_ADD_BR) WBPF_OTHER_OPS(WBPF_L_NAME)};
 #undef WBPF_L_NUM
 #undef WBPF_L_NAME
 #undef WBPF_L_IMM
 #undef WBPF_L_BR
+#undef WBPF_L_ADD_BR
     static_assert(sizeof(handlers) / sizeof(handlers[0]) == static_cast<size_t>(IOp::count_));
     if (function == nullptr) {
         *table_out = handlers;
@@ -172,6 +175,8 @@ using S64 = int64_t;
 #define O2 operand<2>(pc)
 #define O3 operand<3>(pc)
 #define O4 operand<4>(pc)
+#define O5 operand<5>(pc)
+#define O6 operand<6>(pc)
 
     LOAD_CONTEXT();
     {
@@ -284,6 +289,27 @@ using S64 = int64_t;
     CMP_OPS(BR32, uint32_t, S32)
     CMP_OPS(BR64, uint64_t, S64)
 
+    // Add a constant, then compare-and-branch on the sum (counted loops). The sum is written
+    // before b is read: b may be the same slot.
+#define ADD_BR32(op, expr)                                                                         \
+    L_add_br_i32_##op : {                                                                          \
+        const uint32_t a = rd<uint32_t>(fp, O1) + O2;                                              \
+        wr<uint32_t>(fp, O0, a);                                                                   \
+        const uint32_t b = rd<uint32_t>(fp, O3);                                                   \
+        if (expr) JUMP(static_cast<int32_t>(O4));                                                  \
+        pc += 4;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_add_br_i32_##op##_imm : {                                                                    \
+        const uint32_t a = rd<uint32_t>(fp, O1) + O2;                                              \
+        wr<uint32_t>(fp, O0, a);                                                                   \
+        const uint32_t b = O3;                                                                     \
+        if (expr) JUMP(static_cast<int32_t>(O4));                                                  \
+        pc += 4;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    CMP_OPS(ADD_BR32, uint32_t, S32)
+
     UNOP(i32_eqz, uint32_t, uint32_t, a == 0)
     UNOP(i64_eqz, uint64_t, uint32_t, a == 0)
     BINOP(f32_eq, float, uint32_t, a == b)
@@ -308,6 +334,52 @@ using S64 = int64_t;
     BINOP(i32_rotr, uint32_t, uint32_t, numeric::rotr(a, b))
     BINOP(i64_rotl, uint64_t, uint64_t, numeric::rotl(a, b))
     BINOP(i64_rotr, uint64_t, uint64_t, numeric::rotr(a, b))
+    IMM32(i32_rotl, uint32_t, numeric::rotl(a, b))
+    IMM32(i32_rotr, uint32_t, numeric::rotr(a, b))
+    IMM64(i64_rotl, uint64_t, numeric::rotl(a, b))
+    IMM64(i64_rotr, uint64_t, numeric::rotr(a, b))
+    // f64 arithmetic with a constant operand (same functions, same NaN handling as the plain
+    // forms): [dst, a] + the constant's bits.
+#define F64_IMM(name, expr)                                                                        \
+    L_##name : {                                                                                   \
+        const double a = rd<double>(fp, O1);                                                       \
+        double c;                                                                                  \
+        std::memcpy(&c, pc + 2, sizeof c);                                                         \
+        wr<double>(fp, O0, expr);                                                                  \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    F64_IMM(f64_add_imm, numeric::fadd(a, c))
+    F64_IMM(f64_sub_imm, numeric::fsub(a, c))
+    F64_IMM(f64_mul_imm, numeric::fmul(a, c))
+    F64_IMM(f64_div_imm, numeric::fdiv(a, c))
+    F64_IMM(f64_imm_sub, numeric::fsub(c, a))
+    F64_IMM(f64_imm_div, numeric::fdiv(c, a))
+    // f64 arithmetic with one operand loaded from memory (an f64.load fused in; its bounds
+    // check comes first, as before).
+#define F64_MEM(name, expr)                                                                        \
+    L_##name : {                                                                                   \
+        const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O2) + O4) + O3;                 \
+        if (!in_bounds(ea, sizeof(double), mem_size)) [[unlikely]]                                 \
+            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        const uint64_t bits = numeric::load_le<uint64_t>(mem_base + ea);                           \
+        double m;                                                                                  \
+        std::memcpy(&m, &bits, sizeof m);                                                          \
+        const double a = rd<double>(fp, O1);                                                       \
+        wr<double>(fp, O0, expr);                                                                  \
+        pc += 4;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    F64_MEM(f64_add_mem, numeric::fadd(a, m))
+    F64_MEM(f64_sub_mem, numeric::fsub(a, m))
+    F64_MEM(f64_mul_mem, numeric::fmul(a, m))
+    F64_MEM(f64_div_mem, numeric::fdiv(a, m))
+    F64_MEM(f64_mem_sub, numeric::fsub(m, a))
+    F64_MEM(f64_mem_div, numeric::fdiv(m, a))
+L_i32_xor_rotl_imm:
+    wr<uint32_t>(fp, O0, numeric::rotl(rd<uint32_t>(fp, O1) ^ rd<uint32_t>(fp, O2), O3));
+    pc += 3;
+    NEXT();
 
 #define DIVOP(name, T, fn)                                                                         \
     L_##name : {                                                                                   \
@@ -481,6 +553,60 @@ using S64 = int64_t;
     STOREOP_AI(i64_store16, uint64_t, uint16_t)
     STOREOP_AI(i64_store32, uint64_t, uint32_t)
 
+    // A load feeding a store of the same width. Both bounds are checked before the write,
+    // as the pair did (either failure is the same trap, and the load had no side effect).
+#define MOVEOP(name, MT)                                                                           \
+    L_##name : {                                                                                   \
+        const uint64_t src = static_cast<uint64_t>(rd<uint32_t>(fp, O0) + O2) + O1;                \
+        const uint64_t dst = static_cast<uint64_t>(rd<uint32_t>(fp, O3) + O5) + O4;                \
+        if (!in_bounds(src, sizeof(MT), mem_size) || !in_bounds(dst, sizeof(MT), mem_size))        \
+            [[unlikely]]                                                                           \
+            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        numeric::store_le<MT>(mem_base + dst, numeric::load_le<MT>(mem_base + src));               \
+        pc += 4;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    MOVEOP(move8, uint8_t)
+    MOVEOP(move16, uint16_t)
+    MOVEOP(move32, uint32_t)
+    MOVEOP(move64, uint64_t)
+
+    // `or` of a left and an unsigned right shift by constants (counts masked by the compiler).
+L_i32_shl_or_shr:
+    wr<uint32_t>(fp, O0, (rd<uint32_t>(fp, O1) << O2) | (rd<uint32_t>(fp, O3) >> O4));
+    pc += 4;
+    NEXT();
+L_i64_shl_or_shr:
+    wr<uint64_t>(fp, O0, (rd<uint64_t>(fp, O1) << O2) | (rd<uint64_t>(fp, O3) >> O4));
+    pc += 4;
+    NEXT();
+
+#define STORE_SHL_OR_SHR(name, T)                                                                  \
+    L_##name : {                                                                                   \
+        const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O0) + O2) + O1;                 \
+        if (!in_bounds(ea, sizeof(T), mem_size)) [[unlikely]]                                      \
+            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        numeric::store_le<T>(mem_base + ea, (rd<T>(fp, O3) << O4) | (rd<T>(fp, O5) >> O6));        \
+        pc += 5;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    STORE_SHL_OR_SHR(i32_store_shl_or_shr, uint32_t)
+    STORE_SHL_OR_SHR(i64_store_shl_or_shr, uint64_t)
+
+#define STORE_CONST(name, MT)                                                                      \
+    L_##name : {                                                                                   \
+        const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O0) + O2) + O1;                 \
+        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
+            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        numeric::store_le<MT>(mem_base + ea, static_cast<MT>(O3));                                 \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    STORE_CONST(store8_const, uint8_t)
+    STORE_CONST(store16_const, uint16_t)
+    STORE_CONST(store32_const, uint32_t)
+    STORE_CONST(store64_const, uint64_t)
+
 L_memory_size:
     wr<uint32_t>(fp, O0, static_cast<uint32_t>(mem_size >> 16));
     pc += 2;
@@ -642,6 +768,14 @@ L_br_unless:
     if (!rd<uint32_t>(fp, O0)) JUMP(static_cast<int32_t>(O1));
     pc += 2;
     NEXT();
+L_br_i32_test_imm:
+    if (rd<uint32_t>(fp, O0) & O1) JUMP(static_cast<int32_t>(O2));
+    pc += 3;
+    NEXT();
+L_br_i32_test_z_imm:
+    if (!(rd<uint32_t>(fp, O0) & O1)) JUMP(static_cast<int32_t>(O2));
+    pc += 3;
+    NEXT();
 L_br_table : {
     uint32_t i = rd<uint32_t>(fp, O0);
     const uint32_t n = O1;
@@ -749,6 +883,8 @@ trap_exit:
 #undef O2
 #undef O3
 #undef O4
+#undef O5
+#undef O6
 }
 
 /// Keeps ExecutionStack::nesting balanced on every exit path.
