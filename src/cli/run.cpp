@@ -83,8 +83,8 @@ void report_trap(const wasm::Store& store, const wasm::ExecResult& result,
     constexpr size_t max_frames = 8;
     for (size_t i = 0; i < result.backtrace.size() && i < max_frames; ++i)
         text += "  at " + frame_name(result.backtrace[i]) + "\n";
-    if (result.backtrace.size() > max_frames)
-        text += "  ... " + std::to_string(result.backtrace.size() - max_frames) + " more\n";
+    const size_t frames = result.backtrace.size() + result.omitted_frames;
+    if (frames > max_frames) text += "  ... " + std::to_string(frames - max_frames) + " more\n";
     std::fputs(text.c_str(), stderr);
 }
 

@@ -864,11 +864,16 @@ trap_exit:
     if (result) {
         result->trap = trap;
         result->backtrace.clear();
+        result->omitted_frames = 0;
         if (host_trap_function)
             result->backtrace.push_back(TrapFrame{nullptr, host_trap_function->index});
         result->backtrace.push_back(TrapFrame{cur->instance, cur->index});
         for (CallFrame* f = frame_top; f != frame_base;) {
             --f;
+            if (result->backtrace.size() == ExecResult::max_backtrace_frames) {
+                result->omitted_frames = static_cast<uint32_t>(f - frame_base) + 1;
+                break;
+            }
             result->backtrace.push_back(TrapFrame{f->function->instance, f->function->index});
         }
     }
@@ -909,6 +914,7 @@ void execute(Store& store, FunctionInstance& function, Value* args_results, Exec
     ExecutionStack& st = store.stack();
     result.trap = TrapKind::none;
     result.backtrace.clear();
+    result.omitted_frames = 0;
     auto fail = [&](TrapKind kind) {
         result.trap = kind;
         result.backtrace.push_back(TrapFrame{function.instance, function.index});

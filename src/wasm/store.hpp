@@ -39,8 +39,13 @@ struct TrapFrame {
 };
 
 struct ExecResult {
+    /// At most this many frames are recorded: a trap at the bottom of a runaway recursion
+    /// (call_stack_exhausted, 50,000 frames deep) must not allocate and walk them all.
+    static constexpr size_t max_backtrace_frames = 64;
+
     TrapKind trap = TrapKind::none;
-    std::vector<TrapFrame> backtrace; ///< filled when trap != none
+    std::vector<TrapFrame> backtrace; ///< filled when trap != none, innermost first
+    uint32_t omitted_frames = 0;      ///< frames beyond max_backtrace_frames, not recorded
     bool ok() const noexcept { return trap == TrapKind::none; }
 };
 

@@ -208,7 +208,12 @@ TEST_F(Interpreter, InfiniteRecursionExhaustsTheCallStack) {
     std::vector<Value> r;
     ExecResult res = call("inf", {}, r);
     EXPECT_EQ(res.trap, TrapKind::call_stack_exhausted);
-    EXPECT_FALSE(res.backtrace.empty());
+    // Only the innermost frames are recorded; the rest are counted: the entry call and
+    // max_call_depth (default 50,000) nested ones.
+    EXPECT_EQ(res.backtrace.size(), ExecResult::max_backtrace_frames);
+    EXPECT_EQ(res.backtrace.size() + res.omitted_frames, StoreOptions{}.max_call_depth + 1u);
+    for (const TrapFrame& f : res.backtrace)
+        EXPECT_EQ(f.function_index, 0u);
     res = call("big", {Value(uint32_t{0})}, r);
     EXPECT_EQ(res.trap, TrapKind::call_stack_exhausted);
     EXPECT_EQ(call1("ok") & 0xffffffff, 5u); // the store stays usable
