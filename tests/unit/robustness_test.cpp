@@ -22,8 +22,6 @@ using test::code;
 using test::ModuleBuilder;
 namespace op = test::op;
 
-using Clock = std::chrono::steady_clock;
-
 /// Calls export `name` with no arguments; returns the trap kind (none on success).
 TrapKind call_export(Store& store, Instance& instance, std::string_view name,
                      std::vector<Value>* results_out = nullptr) {
@@ -138,9 +136,10 @@ Bytes random_bytes(size_t size, uint64_t seed) {
 
 constexpr size_t hundred_mb = 100u << 20;
 
-TEST(Robustness, HundredMegabytesOfRandomBytesFailQuickly) {
+// No time limits here (speed belongs to benchmarks): a decoder that scanned the whole input
+// byte by byte, or worse, would show as a ctest timeout.
+TEST(Robustness, HundredMegabytesOfRandomBytesAreRejected) {
     Bytes bytes = random_bytes(hundred_mb, 0x5eed);
-    const auto started = Clock::now();
     expect_throw<MalformedError>([&] { parse_module(bytes); });
     // Behind a valid header the decoder must still stop at the first bad section.
     const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
@@ -154,8 +153,6 @@ TEST(Robustness, HundredMegabytesOfRandomBytesFailQuickly) {
             EXPECT_FALSE(std::string(e.what()).empty());
         }
     }
-    // Each attempt stops at the first bad bytes; only copying the input is linear.
-    EXPECT_LT(Clock::now() - started, 5s);
 }
 
 TEST(Robustness, HundredMegabyteCustomSectionLoads) {
@@ -165,9 +162,7 @@ TEST(Robustness, HundredMegabyteCustomSectionLoads) {
     test::put_uleb(bytes, payload.size() + 6);
     test::put_name(bytes, "junk.");
     test::append(bytes, payload);
-    const auto started = Clock::now();
     EXPECT_NO_THROW(parse_module(bytes));
-    EXPECT_LT(Clock::now() - started, 10s);
 }
 
 TEST(Robustness, TooManyLocalsIsAClearError) {
@@ -432,12 +427,10 @@ TEST(Robustness, InfiniteLoopStopsOnInterruptFromAnotherThread) {
     add_ok_function(m);
     Store store;
     Instance& instance = store.instantiate(parse_module(m.build()), {});
-    const auto started = Clock::now();
     {
         DelayedInterrupt interrupt(store, 50ms);
         EXPECT_EQ(call_export(store, instance, "spin"), TrapKind::interrupted);
     }
-    EXPECT_LT(Clock::now() - started, 5s);
     store.clear_interrupt();
     EXPECT_EQ(call_export(store, instance, "ok"), TrapKind::none);
 }

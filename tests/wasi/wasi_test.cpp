@@ -420,10 +420,11 @@ TEST(WbpfSignals, SigintWakesASleepingGuestAtOnce) {
     std::this_thread::sleep_for(200ms); // let it enter poll_oneoff
     auto start = std::chrono::steady_clock::now();
     child.signal(SIGINT);
-    int status = child.wait_exit_code(10s);
-    double elapsed = seconds_since(start);
-    std::cout << "  SIGINT -> sleeping guest exited after " << elapsed * 1000 << " ms\n";
-    EXPECT_LT(elapsed, 0.5);
+    // Behaviour, not speed (speed belongs to benchmarks): the 600 s sleep ended early, woken by
+    // the signal. The time is printed for information only.
+    int status = child.wait_exit_code(60s);
+    std::cout << "  SIGINT -> sleeping guest exited after " << seconds_since(start) * 1000
+              << " ms\n";
     EXPECT_FALSE(child.timed_out());
     // sleep() returned early; the guest then exited on its own (status 5 in sleeper.c).
     EXPECT_EQ(child.output(), "ready\nsleep returned early\n");
@@ -435,10 +436,10 @@ TEST(WbpfSignals, SigtermWakesASleepingGuestToo) {
     ChildProcess child(wbpf_run("sleeper", {}, {"sleep"}));
     ASSERT_TRUE(child.wait_for_text("ready\n", 10s));
     std::this_thread::sleep_for(200ms);
-    auto start = std::chrono::steady_clock::now();
     child.signal(SIGTERM);
-    int status = child.wait_exit_code(10s);
-    EXPECT_LT(seconds_since(start), 0.5);
+    int status = child.wait_exit_code(60s);
+    EXPECT_FALSE(child.timed_out());
+    EXPECT_EQ(child.output(), "ready\nsleep returned early\n");
     EXPECT_EQ(status, 5);
 }
 
@@ -451,8 +452,8 @@ TEST(WbpfSignals, SigintStopsAComputeLoopAfterTheGracePeriod) {
     double elapsed = seconds_since(start);
     std::cout << "  SIGINT -> spinning guest stopped after " << elapsed * 1000
               << " ms (grace period 1000 ms)\n";
-    EXPECT_GE(elapsed, 0.9);
-    EXPECT_LT(elapsed, 5.0);
+    EXPECT_GE(elapsed, 0.9); // the guest got its grace period before being stopped
+    EXPECT_FALSE(child.timed_out());
     EXPECT_EQ(status, 130);
     EXPECT_EQ(child.error_output(),
               "wbpf: interrupted by SIGINT: guest did not exit within 1000 ms\n");
@@ -466,7 +467,9 @@ TEST(WbpfSignals, SecondSigintStopsAtOnce) {
     auto start = std::chrono::steady_clock::now();
     child.signal(SIGINT);
     int status = child.wait_exit_code(20s);
-    EXPECT_LT(seconds_since(start), 2.0);
+    // Stopped without waiting for the 60 s grace period of the first signal.
+    EXPECT_FALSE(child.timed_out());
+    EXPECT_LT(seconds_since(start), 30.0);
     EXPECT_EQ(status, 130);
     EXPECT_EQ(child.error_output(), "wbpf: interrupted by a second SIGINT\n");
 }

@@ -1,5 +1,6 @@
-// Sleeps (argv[1] == "sleep", 10 s) or spins forever (argv[1] == "spin"), for the signal tests.
-// Prints "ready" first so the test knows the guest is running, and how sleep() ended.
+// Sleeps (argv[1] == "sleep", 600 s: far longer than any test waits) or spins forever (argv[1] ==
+// "spin"), for the signal tests. Prints "ready" first so the test knows the guest is running, and
+// how sleep() ended.
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,8 +10,8 @@ int main(int argc, char** argv) {
     printf("ready\n");
     fflush(stdout);
     if (strcmp(argv[1], "sleep") == 0) {
-        unsigned left = sleep(10);
-        printf("sleep returned %s\n", left ? "early" : "after 10 s");
+        unsigned left = sleep(600);
+        printf("sleep returned %s\n", left ? "early" : "after 600 s");
         return left ? 5 : 0;
     }
     volatile unsigned long n = 0;
