@@ -9,6 +9,19 @@
 //     after memory.grow;
 //   - calls push a CallFrame into a preallocated array: no allocation, no native recursion.
 // Traps jump to one exit path that records the backtrace and unwinds to this activation.
+//
+// GUARD-PAGE BOUNDS CHECKS (WBPF_GUARD_PAGES, x86-64 Linux, not under sanitizers): plain
+// loads and stores (and their fused forms) do not compare the address with the memory size.
+// Every i32 address + u32 offset + access width lands inside MemoryInstance::reservation,
+// which is PROT_NONE beyond the memory's size, so an out-of-bounds access faults. A
+// SIGSEGV/SIGBUS handler (installed once) recognises a fault inside the current instance's
+// reservation while this thread runs guest code (thread-local GuardFrame, cleared around host
+// calls) and siglongjmps to run_guarded(), which reports TrapKind::out_of_bounds_memory with
+// the backtrace that run() publishes in the GuardFrame at every call and return. Any other
+// fault goes to the previous handler, or kills the process with the default action. x86-64
+// only: there a faulting store writes nothing, also when it straddles the end of memory.
+// memory.fill/copy/init keep explicit checks. -DWBPF_EXPLICIT_BOUNDS_CHECKS forces the
+// comparisons everywhere (CMake: WBPF_GUARD_PAGES=OFF, and always with WBPF_SANITIZE).
 #include "interpreter.hpp"
 
 #include "code.hpp"
@@ -16,11 +29,30 @@
 
 #include <sys/mman.h>
 
+#include <csetjmp>
+#include <csignal>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <new>
 #include <type_traits>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) ||                         \
+    __has_feature(thread_sanitizer)
+#define WBPF_UNDER_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define WBPF_UNDER_SANITIZER 1
+#endif
+#if !defined(WBPF_EXPLICIT_BOUNDS_CHECKS) && !defined(WBPF_UNDER_SANITIZER) &&                     \
+    defined(__x86_64__) && defined(__linux__)
+#define WBPF_GUARD_PAGES 1
+#else
+#define WBPF_GUARD_PAGES 0
+#endif
 
 namespace wbpf::wasm {
 
@@ -95,12 +127,86 @@ inline bool in_bounds(uint64_t ea, uint64_t n, uint64_t size) noexcept {
 
 constexpr uint64_t no_memory_size = 0;
 
+/// What the fault handler needs to turn a guard-page fault into a trap of one run():
+/// where to jump, the memory the faulting access may hit, and the published call chain.
+struct GuardFrame {
+    sigjmp_buf env;
+    uint8_t* mem_base = nullptr;     ///< memory 0 of the running instance (nullptr: none)
+    FunctionInstance* cur = nullptr; ///< the running function
+    CallFrame* frame_top = nullptr;  ///< its callers: [frame_base, frame_top)
+    CallFrame* frame_base = nullptr;
+};
+
+/// Records `trap` and the call chain (innermost first) in `result`.
+void record_trap(ExecResult* result, TrapKind trap, FunctionInstance* host_trap_function,
+                 FunctionInstance* cur, CallFrame* frame_top, CallFrame* frame_base) {
+    if (!result) return;
+    result->trap = trap;
+    result->backtrace.clear();
+    result->omitted_frames = 0;
+    if (host_trap_function)
+        result->backtrace.push_back(TrapFrame{nullptr, host_trap_function->index});
+    result->backtrace.push_back(TrapFrame{cur->instance, cur->index});
+    for (CallFrame* f = frame_top; f != frame_base;) {
+        --f;
+        if (result->backtrace.size() == ExecResult::max_backtrace_frames) {
+            result->omitted_frames = static_cast<uint32_t>(f - frame_base) + 1;
+            break;
+        }
+        result->backtrace.push_back(TrapFrame{f->function->instance, f->function->index});
+    }
+}
+
+#if WBPF_GUARD_PAGES
+/// The innermost run() of this thread while it executes guest code; nullptr otherwise
+/// (outside the interpreter and during host calls).
+constinit thread_local GuardFrame* tls_guard [[gnu::tls_model("initial-exec")]] = nullptr;
+
+struct sigaction previous_segv_action;
+struct sigaction previous_bus_action;
+
+void on_memory_fault(int sig, siginfo_t* info, void* context) {
+    GuardFrame* const guard = tls_guard;
+    if (guard && guard->mem_base && info->si_code > 0) {
+        const uintptr_t offset = reinterpret_cast<uintptr_t>(info->si_addr) -
+                                 reinterpret_cast<uintptr_t>(guard->mem_base);
+        // SA_NODEFER: the signal is not blocked in here, so no mask needs restoring.
+        if (offset < MemoryInstance::reservation) siglongjmp(guard->env, 1);
+    }
+    // Not ours: the previous handler, or the default action (re-executing the faulting
+    // instruction faults again with SIG_DFL in place; a sent signal is sent again).
+    const struct sigaction& previous = sig == SIGSEGV ? previous_segv_action : previous_bus_action;
+    if (previous.sa_flags & SA_SIGINFO) {
+        if (previous.sa_sigaction) return previous.sa_sigaction(sig, info, context);
+    } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
+        return previous.sa_handler(sig);
+    }
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    sigaction(sig, &default_action, nullptr);
+    if (info->si_code <= 0) raise(sig);
+}
+
+bool install_memory_fault_handler() {
+    struct sigaction action {};
+    action.sa_sigaction = on_memory_fault;
+    action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, &previous_segv_action);
+    sigaction(SIGBUS, &action, &previous_bus_action);
+    return true;
+}
+#endif
+
 using S32 = int32_t;
 using S64 = int64_t;
 
 /// The interpreter loop. With function == nullptr it only reports its handler table.
+/// With guard pages, `guard` is this activation's GuardFrame (tls_guard points to it).
 [[gnu::noinline]] TrapKind run(Store* store, FunctionInstance* function, uint8_t* fp,
-                               ExecResult* result, const void* const** table_out) {
+                               ExecResult* result, const void* const** table_out,
+                               [[maybe_unused]] GuardFrame* guard) {
 #define WBPF_L_NUM(name, ...) &&L_##name,
 #define WBPF_L_NAME(name) &&L_##name,
 #define WBPF_L_IMM(name) &&L_##name##_imm,
@@ -133,7 +239,9 @@ using S64 = int64_t;
     GlobalInstance* const* globals = nullptr;
     uint8_t* mem_base = nullptr;
     const uint64_t* mem_size_ptr = &no_memory_size;
+#if !WBPF_GUARD_PAGES
     uint64_t mem_size = 0;
+#endif
     const uint64_t* pc = nullptr;
     TrapKind trap = TrapKind::none;
     FunctionInstance* callee = nullptr;
@@ -152,8 +260,28 @@ using S64 = int64_t;
             mem_base = nullptr;                                                                    \
             mem_size_ptr = &no_memory_size;                                                        \
         }                                                                                          \
-        mem_size = *mem_size_ptr;                                                                  \
+        REFRESH_MEM_SIZE();                                                                        \
+        PUBLISH_MEMORY();                                                                          \
     } while (0)
+#if WBPF_GUARD_PAGES
+// The memory size is read where needed (memory.size and the bulk operations), never cached.
+#define REFRESH_MEM_SIZE() ((void)0)
+#define MEM_SIZE (*mem_size_ptr)
+#define PUBLISH_MEMORY() (guard->mem_base = mem_base)
+// The call chain the fault handler reports, kept current at every call and return.
+#define PUBLISH_CHAIN() (guard->cur = cur, guard->frame_top = frame_top)
+#define CHECK_BOUNDS(ea, n) ((void)0)
+#else
+#define REFRESH_MEM_SIZE() (mem_size = *mem_size_ptr)
+#define MEM_SIZE mem_size
+#define PUBLISH_MEMORY() ((void)0)
+#define PUBLISH_CHAIN() ((void)0)
+#define CHECK_BOUNDS(ea, n)                                                                        \
+    do {                                                                                           \
+        if (!in_bounds(ea, n, mem_size)) [[unlikely]]                                              \
+            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+    } while (0)
+#endif
 #define NEXT() goto* reinterpret_cast<const void*>(pc[0])
 // A taken branch. Offsets <= 0 are exactly the back-edges (branches to a loop label): the
 // interrupt check lives there rather than in an instruction of its own at the loop start.
@@ -179,6 +307,7 @@ using S64 = int64_t;
 #define O6 operand<6>(pc)
 
     LOAD_CONTEXT();
+    PUBLISH_CHAIN();
     {
         const CompiledFunction* cf = cur->code;
         if (static_cast<size_t>(stack_end - fp) < static_cast<size_t>(cf->frame_slots) * 8)
@@ -360,8 +489,7 @@ using S64 = int64_t;
 #define F64_MEM(name, expr)                                                                        \
     L_##name : {                                                                                   \
         const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O2) + O4) + O3;                 \
-        if (!in_bounds(ea, sizeof(double), mem_size)) [[unlikely]]                                 \
-            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        CHECK_BOUNDS(ea, sizeof(double));                                                          \
         const uint64_t bits = numeric::load_le<uint64_t>(mem_base + ea);                           \
         double m;                                                                                  \
         std::memcpy(&m, &bits, sizeof m);                                                          \
@@ -469,8 +597,7 @@ L_i32_xor_rotl_imm:
 #define LOADOP(name, MT, R)                                                                        \
     L_##name : {                                                                                   \
         const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O1)) + O2;                      \
-        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
-            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        CHECK_BOUNDS(ea, sizeof(MT));                                                              \
         wr<R>(fp, O0, static_cast<R>(numeric::load_le<MT>(mem_base + ea)));                        \
         pc += 3;                                                                                   \
         NEXT();                                                                                    \
@@ -493,8 +620,7 @@ L_i32_xor_rotl_imm:
 #define STOREOP(name, T, MT)                                                                       \
     L_##name : {                                                                                   \
         const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O0)) + O2;                      \
-        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
-            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        CHECK_BOUNDS(ea, sizeof(MT));                                                              \
         numeric::store_le<MT>(mem_base + ea, static_cast<MT>(rd<T>(fp, O1)));                      \
         pc += 3;                                                                                   \
         NEXT();                                                                                    \
@@ -513,8 +639,7 @@ L_i32_xor_rotl_imm:
 #define LOADOP_AI(name, MT, R)                                                                     \
     L_##name##_ai : {                                                                              \
         const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O1) + O3) + O2;                 \
-        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
-            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        CHECK_BOUNDS(ea, sizeof(MT));                                                              \
         wr<R>(fp, O0, static_cast<R>(numeric::load_le<MT>(mem_base + ea)));                        \
         pc += 3;                                                                                   \
         NEXT();                                                                                    \
@@ -537,8 +662,7 @@ L_i32_xor_rotl_imm:
 #define STOREOP_AI(name, T, MT)                                                                    \
     L_##name##_ai : {                                                                              \
         const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O0) + O3) + O2;                 \
-        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
-            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        CHECK_BOUNDS(ea, sizeof(MT));                                                              \
         numeric::store_le<MT>(mem_base + ea, static_cast<MT>(rd<T>(fp, O1)));                      \
         pc += 3;                                                                                   \
         NEXT();                                                                                    \
@@ -559,9 +683,8 @@ L_i32_xor_rotl_imm:
     L_##name : {                                                                                   \
         const uint64_t src = static_cast<uint64_t>(rd<uint32_t>(fp, O0) + O2) + O1;                \
         const uint64_t dst = static_cast<uint64_t>(rd<uint32_t>(fp, O3) + O5) + O4;                \
-        if (!in_bounds(src, sizeof(MT), mem_size) || !in_bounds(dst, sizeof(MT), mem_size))        \
-            [[unlikely]]                                                                           \
-            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        CHECK_BOUNDS(src, sizeof(MT));                                                             \
+        CHECK_BOUNDS(dst, sizeof(MT));                                                             \
         numeric::store_le<MT>(mem_base + dst, numeric::load_le<MT>(mem_base + src));               \
         pc += 4;                                                                                   \
         NEXT();                                                                                    \
@@ -584,8 +707,7 @@ L_i64_shl_or_shr:
 #define STORE_SHL_OR_SHR(name, T)                                                                  \
     L_##name : {                                                                                   \
         const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O0) + O2) + O1;                 \
-        if (!in_bounds(ea, sizeof(T), mem_size)) [[unlikely]]                                      \
-            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        CHECK_BOUNDS(ea, sizeof(T));                                                               \
         numeric::store_le<T>(mem_base + ea, (rd<T>(fp, O3) << O4) | (rd<T>(fp, O5) >> O6));        \
         pc += 5;                                                                                   \
         NEXT();                                                                                    \
@@ -596,8 +718,7 @@ L_i64_shl_or_shr:
 #define STORE_CONST(name, MT)                                                                      \
     L_##name : {                                                                                   \
         const uint64_t ea = static_cast<uint64_t>(rd<uint32_t>(fp, O0) + O2) + O1;                 \
-        if (!in_bounds(ea, sizeof(MT), mem_size)) [[unlikely]]                                     \
-            TRAP(TrapKind::out_of_bounds_memory);                                                  \
+        CHECK_BOUNDS(ea, sizeof(MT));                                                              \
         numeric::store_le<MT>(mem_base + ea, static_cast<MT>(O3));                                 \
         pc += 3;                                                                                   \
         NEXT();                                                                                    \
@@ -608,14 +729,14 @@ L_i64_shl_or_shr:
     STORE_CONST(store64_const, uint64_t)
 
 L_memory_size:
-    wr<uint32_t>(fp, O0, static_cast<uint32_t>(mem_size >> 16));
+    wr<uint32_t>(fp, O0, static_cast<uint32_t>(MEM_SIZE >> 16));
     pc += 2;
     NEXT();
 L_memory_grow : {
     MemoryInstance* m = inst->memories[0];
     wr<uint32_t>(fp, O0, m->grow(rd<uint32_t>(fp, O1)));
-    mem_base = m->data;
-    mem_size = m->size;
+    mem_base = m->data; // unchanged (the reservation never moves)
+    REFRESH_MEM_SIZE();
     pc += 2;
     NEXT();
 }
@@ -623,7 +744,7 @@ L_memory_fill : {
     const uint64_t d = rd<uint32_t>(fp, O0);
     const uint32_t v = rd<uint32_t>(fp, O1);
     const uint64_t n = rd<uint32_t>(fp, O2);
-    if (!in_bounds(d, n, mem_size)) TRAP(TrapKind::out_of_bounds_memory);
+    if (!in_bounds(d, n, MEM_SIZE)) TRAP(TrapKind::out_of_bounds_memory);
     std::memset(mem_base + d, static_cast<int>(v & 0xff), n);
     pc += 3;
     NEXT();
@@ -632,7 +753,7 @@ L_memory_copy : {
     const uint64_t d = rd<uint32_t>(fp, O0);
     const uint64_t s = rd<uint32_t>(fp, O1);
     const uint64_t n = rd<uint32_t>(fp, O2);
-    if (!in_bounds(d, n, mem_size) || !in_bounds(s, n, mem_size))
+    if (!in_bounds(d, n, MEM_SIZE) || !in_bounds(s, n, MEM_SIZE))
         TRAP(TrapKind::out_of_bounds_memory);
     std::memmove(mem_base + d, mem_base + s, n);
     pc += 3;
@@ -643,7 +764,7 @@ L_memory_init : {
     const uint64_t d = rd<uint32_t>(fp, O1);
     const uint64_t s = rd<uint32_t>(fp, O2);
     const uint64_t n = rd<uint32_t>(fp, O3);
-    if (!in_bounds(d, n, mem_size) || !in_bounds(s, n, seg.size()))
+    if (!in_bounds(d, n, MEM_SIZE) || !in_bounds(s, n, seg.size()))
         TRAP(TrapKind::out_of_bounds_memory);
     if (n) std::memcpy(mem_base + d, seg.data() + s, n);
     pc += 3;
@@ -820,6 +941,7 @@ do_call:
         } else {
             cur = callee;
         }
+        PUBLISH_CHAIN();
         pc = cf->code.data();
         NEXT();
     } else {
@@ -834,7 +956,13 @@ do_call:
         st.top_used = results + nr;
         st.frame_top = frame_top;
         HostCall call{*store, inst, callee->host_context};
+#if WBPF_GUARD_PAGES
+        tls_guard = nullptr; // host code faults are not guest traps
         const TrapKind t = callee->host(call, args, results);
+        tls_guard = guard;
+#else
+        const TrapKind t = callee->host(call, args, results);
+#endif
         st.top_used = saved_top;
         st.frame_top = frame_base;
         if (t != TrapKind::none) {
@@ -842,7 +970,7 @@ do_call:
             TRAP(t);
         }
         if (nr) std::memmove(args, results, nr * sizeof(Value));
-        mem_size = *mem_size_ptr;
+        REFRESH_MEM_SIZE();
         NEXT();
     }
 
@@ -856,30 +984,21 @@ L_ret:
         LOAD_CONTEXT();
     } else {
         cur = frame_top->function;
-        mem_size = *mem_size_ptr;
+        REFRESH_MEM_SIZE();
     }
+    PUBLISH_CHAIN();
     NEXT();
 
 trap_exit:
-    if (result) {
-        result->trap = trap;
-        result->backtrace.clear();
-        result->omitted_frames = 0;
-        if (host_trap_function)
-            result->backtrace.push_back(TrapFrame{nullptr, host_trap_function->index});
-        result->backtrace.push_back(TrapFrame{cur->instance, cur->index});
-        for (CallFrame* f = frame_top; f != frame_base;) {
-            --f;
-            if (result->backtrace.size() == ExecResult::max_backtrace_frames) {
-                result->omitted_frames = static_cast<uint32_t>(f - frame_base) + 1;
-                break;
-            }
-            result->backtrace.push_back(TrapFrame{f->function->instance, f->function->index});
-        }
-    }
+    record_trap(result, trap, host_trap_function, cur, frame_top, frame_base);
     return trap;
 
 #undef LOAD_CONTEXT
+#undef REFRESH_MEM_SIZE
+#undef MEM_SIZE
+#undef PUBLISH_MEMORY
+#undef PUBLISH_CHAIN
+#undef CHECK_BOUNDS
 #undef NEXT
 #undef JUMP
 #undef TRAP
@@ -891,6 +1010,30 @@ trap_exit:
 #undef O5
 #undef O6
 }
+
+#if WBPF_GUARD_PAGES
+/// run() as the target of guard-page faults. Nothing with a destructor lives in run()'s
+/// frame while guest code runs (host calls clear tls_guard), so the jump skips none.
+[[gnu::noinline]] TrapKind run_guarded(Store* store, FunctionInstance* function, uint8_t* fp,
+                                       ExecResult* result) {
+    static const bool handler_installed = install_memory_fault_handler();
+    (void)handler_installed;
+    GuardFrame frame;
+    frame.frame_base = store->stack().frame_top;
+    GuardFrame* const outer = tls_guard;
+    // No signal mask saved: the handler runs with SA_NODEFER, so the mask is unchanged.
+    if (sigsetjmp(frame.env, 0) != 0) {
+        tls_guard = outer;
+        record_trap(result, TrapKind::out_of_bounds_memory, nullptr, frame.cur, frame.frame_top,
+                    frame.frame_base);
+        return TrapKind::out_of_bounds_memory;
+    }
+    tls_guard = &frame;
+    const TrapKind t = run(store, function, fp, result, nullptr, &frame);
+    tls_guard = outer;
+    return t;
+}
+#endif
 
 /// Keeps ExecutionStack::nesting balanced on every exit path.
 struct NestingGuard {
@@ -904,7 +1047,7 @@ struct NestingGuard {
 const void* const* interpreter_handler_table() noexcept {
     static const void* const* table = [] {
         const void* const* t = nullptr;
-        run(nullptr, nullptr, nullptr, nullptr, &t);
+        run(nullptr, nullptr, nullptr, nullptr, &t, nullptr);
         return t;
     }();
     return table;
@@ -941,7 +1084,12 @@ void execute(Store& store, FunctionInstance& function, Value* args_results, Exec
         return fail(TrapKind::call_stack_exhausted);
     std::memcpy(base, args_results, np * sizeof(Value));
     CallFrame* const saved_frames = st.frame_top;
-    const TrapKind t = run(&store, &function, reinterpret_cast<uint8_t*>(base), &result, nullptr);
+#if WBPF_GUARD_PAGES
+    const TrapKind t = run_guarded(&store, &function, reinterpret_cast<uint8_t*>(base), &result);
+#else
+    const TrapKind t =
+        run(&store, &function, reinterpret_cast<uint8_t*>(base), &result, nullptr, nullptr);
+#endif
     st.frame_top = saved_frames;
     st.top_used = base;
     if (t == TrapKind::none) std::memcpy(args_results, base, nr * sizeof(Value));

@@ -15,10 +15,7 @@ namespace {
 
 constexpr uint32_t grow_failed = static_cast<uint32_t>(-1);
 
-/// Address space reserved per memory: every i32 address plus every u32 static offset
-/// (< 8 GiB) plus one guard page for the widest access, so a later bounds-check-free access
-/// path can rely on faults instead of comparisons.
-constexpr size_t memory_reservation = (size_t{8} << 30) + page_size;
+constexpr size_t memory_reservation = MemoryInstance::reservation;
 
 } // namespace
 

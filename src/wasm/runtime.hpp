@@ -11,6 +11,7 @@
 #include "types.hpp"
 #include "value.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -114,6 +115,12 @@ public:
     bool load(uint64_t ptr, T& out) noexcept;
     template <typename T>
     bool store(uint64_t ptr, const T& in) noexcept;
+
+    /// Address space reserved per memory from `data`: every i32 address plus every u32
+    /// static offset (< 8 GiB) plus one guard page for the widest access. Beyond `size` it
+    /// is PROT_NONE, so the interpreter may let an out-of-bounds access fault instead of
+    /// comparing (guard-page bounds checks, docs/ENGINE.md).
+    static constexpr size_t reservation = (size_t{8} << 30) + page_size;
 
     MemoryType type;
     uint8_t* data = nullptr; ///< base of the guest's address space
