@@ -39,8 +39,13 @@ unsigned long long folded_count(const std::string& output, const std::string& fu
 class ProfileTest : public ToolTest {
 protected:
     // Folded output prints nothing before the stacks: wait_attached() tells when it samples.
+    // After Ctrl-C profile symbolizes in the guest (kallsyms, ELF files): the grace period is
+    // raised because a sanitizer build does that work many times slower than 1 s allows.
     ProfileTest()
-        : ToolTest({WBPF_PROFILE_WASM, "", profile_programs, {"--ro-dir", "/proc", "--ro-dir", "/"}}) {}
+        : ToolTest({WBPF_PROFILE_WASM,
+                    "",
+                    profile_programs,
+                    {"--grace-period", "30000", "--ro-dir", "/proc", "--ro-dir", "/"}}) {}
 
     void SetUp() override {
         ToolTest::SetUp();
