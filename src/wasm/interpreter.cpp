@@ -1044,6 +1044,10 @@ struct NestingGuard {
 
 } // namespace
 
+bool guard_page_bounds_checks() noexcept {
+    return WBPF_GUARD_PAGES != 0;
+}
+
 const void* const* interpreter_handler_table() noexcept {
     static const void* const* table = [] {
         const void* const* t = nullptr;
