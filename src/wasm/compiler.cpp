@@ -300,7 +300,7 @@ const char* iop_name(IOp op) {
 /// Prints `code` given the start word and kind of every instruction emitted (entries later
 /// truncated by a peephole are dropped here).
 void dump_code(uint32_t function, const std::vector<uint64_t>& code,
-               std::vector<std::pair<uint32_t, IOp>> starts) {
+               const std::vector<std::pair<uint32_t, IOp>>& starts) {
     std::vector<std::pair<uint32_t, IOp>> live;
     for (const auto& s : starts) {
         while (!live.empty() && live.back().first >= s.first)
@@ -1806,7 +1806,7 @@ std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
     }
     if (!reader_.at_end()) reader_.fail("section size mismatch");
 
-    if (dump_enabled()) dump_code(defined_index_, code_, std::move(dump_starts_));
+    if (dump_enabled()) dump_code(defined_index_, code_, dump_starts_);
     auto out = std::make_unique<CompiledFunction>();
     out->code = std::move(code_);
     out->code.shrink_to_fit();

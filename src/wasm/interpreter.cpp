@@ -54,6 +54,9 @@
 #define WBPF_GUARD_PAGES 0
 #endif
 
+// Threaded code stores handler addresses and guest-memory offsets as integers and turns them
+// back into pointers on every dispatch and access: that is the design, not an accident.
+// NOLINTBEGIN(performance-no-int-to-ptr)
 namespace wbpf::wasm {
 
 // ---- ExecutionStack ----
@@ -1100,3 +1103,4 @@ void execute(Store& store, FunctionInstance& function, Value* args_results, Exec
 }
 
 } // namespace wbpf::wasm
+// NOLINTEND(performance-no-int-to-ptr)
