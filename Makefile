@@ -96,9 +96,10 @@ format-check: | deps
 	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
 
 # The compile database comes from the GCC build: clang-tidy must ignore GCC-only warning flags.
+# .clang-tidy makes every warning an error, so any finding fails the target.
 tidy: configure
 	$(RUN_CLANG_TIDY) -p $(BUILD_DIR) -quiet -j $(JOBS) -extra-arg=-Wno-unknown-warning-option \
-	    -warnings-as-errors='*' '$(CURDIR)/src/'
+	    '$(CURDIR)/src/'
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
