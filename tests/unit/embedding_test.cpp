@@ -3,6 +3,7 @@
 // wat2wasm at test time (the tests are skipped if it is not installed).
 
 #include "wasm/wasm.hpp"
+#include "wat.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,32 +24,8 @@ using namespace std::chrono_literals;
 
 // --- helpers ---
 
-bool have_wat2wasm() {
-    static const bool found = std::system("wat2wasm --version >/dev/null 2>&1") == 0;
-    return found;
-}
-
-/// Assembles `text` with wat2wasm in a private temporary directory.
-std::vector<uint8_t> assemble(const std::string& text) {
-    char dir_template[] = "/tmp/wbpf-embedding-XXXXXX";
-    const char* dir = mkdtemp(dir_template);
-    if (!dir) throw std::runtime_error("mkdtemp failed");
-    const std::string wat = std::string(dir) + "/m.wat", wasm = std::string(dir) + "/m.wasm";
-    const std::string log = std::string(dir) + "/log";
-    std::ofstream(wat) << text;
-    const std::string cmd = "wat2wasm '" + wat + "' -o '" + wasm + "' >'" + log + "' 2>&1";
-    const int status = std::system(cmd.c_str());
-    std::ifstream in(wasm, std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-    std::ifstream log_in(log);
-    std::string log_text((std::istreambuf_iterator<char>(log_in)), {});
-    std::remove(wat.c_str());
-    std::remove(wasm.c_str());
-    std::remove(log.c_str());
-    rmdir(dir);
-    if (status != 0) throw std::runtime_error("wat2wasm failed: " + log_text);
-    return bytes;
-}
+using test::assemble;
+using test::have_wat2wasm;
 
 std::shared_ptr<const Module> parse(const std::string& text) {
     return parse_module(assemble(text));

@@ -4,6 +4,7 @@
 // time (skipped if it is not installed), except the huge generated ones.
 
 #include "wasm/wasm.hpp"
+#include "wat.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,27 +18,8 @@
 namespace wbpf::wasm {
 namespace {
 
-bool have_wat2wasm() {
-    static const bool found = std::system("wat2wasm --version >/dev/null 2>&1") == 0;
-    return found;
-}
-
-std::vector<uint8_t> assemble(const std::string& text) {
-    char dir_template[] = "/tmp/wbpf-interp-XXXXXX";
-    const char* dir = mkdtemp(dir_template);
-    if (!dir) throw std::runtime_error("mkdtemp failed");
-    const std::string wat = std::string(dir) + "/m.wat", wasm = std::string(dir) + "/m.wasm";
-    std::ofstream(wat) << text;
-    const std::string cmd = "wat2wasm '" + wat + "' -o '" + wasm + "' >/dev/null 2>&1";
-    const int status = std::system(cmd.c_str());
-    std::ifstream in(wasm, std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-    std::remove(wat.c_str());
-    std::remove(wasm.c_str());
-    rmdir(dir);
-    if (status != 0) throw std::runtime_error("wat2wasm failed");
-    return bytes;
-}
+using test::assemble;
+using test::have_wat2wasm;
 
 void leb(std::vector<uint8_t>& out, uint64_t v) {
     do {
