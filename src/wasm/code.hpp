@@ -312,7 +312,8 @@ namespace wbpf::wasm {
     X(f64_mul_mem)       /* a * m */                                                               \
     X(f64_div_mem)       /* a / m */                                                               \
     X(f64_mem_sub)       /* m - a */                                                               \
-    X(f64_mem_div)       /* m / a */
+    X(f64_mem_div)       /* m / a */                                                               \
+    X(jit_enter)         /* word 1: a NativeEntry (jit.hpp); replaces a translated instruction */
 // clang-format on
 
 /// Every internal instruction kind; the handler table is indexed by it.

@@ -25,6 +25,7 @@
 #include "interpreter.hpp"
 
 #include "code.hpp"
+#include "jit.hpp"
 #include "numeric.hpp"
 
 #include <sys/mman.h>
@@ -905,6 +906,16 @@ L_br_table : {
     const uint32_t n = O1;
     if (i > n) i = n;
     JUMP(static_cast<int32_t>(operand_at(pc, 2 + i)));
+}
+
+    // Native code (jit.cpp) from here on, until an instruction it leaves to the interpreter.
+L_jit_enter : {
+    const auto entry = reinterpret_cast<NativeEntry>(pc[1]);
+    const uintptr_t next = entry(fp, mem_base, &interrupt, MEM_SIZE, globals);
+    if (next < jit_trap_limit) [[unlikely]]
+        TRAP(static_cast<TrapKind>(next));
+    pc = reinterpret_cast<const uint64_t*>(next);
+    NEXT();
 }
 
 L_call:

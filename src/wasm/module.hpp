@@ -86,6 +86,7 @@ struct Code {
 
 /// Opaque per-function internal code produced by the compiler (see compiler.hpp).
 struct CompiledFunction;
+class NativeCode;
 
 /// Limits the decoder enforces on top of the spec, so hostile modules cannot ask for
 /// unbounded host memory or time.
@@ -123,6 +124,8 @@ struct Module {
 
     /// The compiled code of each defined function, index-parallel with `functions`.
     std::vector<std::unique_ptr<CompiledFunction>> compiled;
+    /// Native code the JIT made for `compiled` (jit.hpp); nullptr when there is none.
+    std::unique_ptr<NativeCode> native;
 
     Module();
     ~Module();

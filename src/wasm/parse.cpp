@@ -1,5 +1,6 @@
 #include "compiler.hpp"
 #include "decoder.hpp"
+#include "jit.hpp"
 #include "validate_module.hpp"
 #include "wasm.hpp"
 
@@ -11,6 +12,7 @@ std::shared_ptr<const Module> parse_module(std::span<const uint8_t> bytes,
     std::vector<bool> declared_refs;
     validate_module(*module, declared_refs);
     compile_functions(*module, declared_refs);
+    if (options.native_code) module->native = jit_compile(*module);
     return module;
 }
 

@@ -26,6 +26,9 @@ namespace wbpf::wasm {
 
 struct ParseOptions {
     DecodeLimits limits;
+    /// Translate hot code to native code where the platform allows (jit.hpp); the environment
+    /// variable WBPF_JIT=0 turns it off regardless.
+    bool native_code = true;
 };
 
 /// Decodes, validates and compiles a binary module. Throws MalformedError, ValidationError or

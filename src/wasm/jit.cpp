@@ -1,0 +1,1069 @@
+// The baseline JIT (x86-64): one template of machine code per internal instruction.
+//
+// DESIGN (docs/ENGINE.md, "Native code"):
+//   - The input is the interpreter's internal code, after validation and fusion; the output
+//     keeps its frame layout exactly: every value stays in its frame slot ([fp + offset]), so
+//     the interpreter and native code can hand over at any instruction boundary with nothing
+//     to convert. Registers only carry values within one instruction.
+//   - Instructions without a template (calls, returns, floats, tables, bulk memory, ...) are
+//     left to the interpreter: native code reaching one returns its address, the interpreter
+//     runs it, and the instruction after it becomes an entry point (patched to `jit_enter`,
+//     whose word 1 holds the native entry). Function starts are entry points too, so a call
+//     enters the callee's native code at once.
+//   - Traps: division checks and `unreachable` return the TrapKind; out-of-bounds accesses
+//     fault on the guard pages like the interpreter's (or, in builds with explicit bounds
+//     checks, compare against the memory size and return the trap); back-edges check the
+//     interrupt flag and return TrapKind::interrupted.
+//   - Native code never calls anything and uses no stack: within it, the pinned registers are
+//     rdi = fp, rsi = memory 0 base, r10 = &interrupt flag, r11 = memory size, r9 = globals;
+//     rax, rcx, rdx and r8 are scratch.
+// A module's code is translated at load, into one buffer mapped read+execute at the end.
+#include "jit.hpp"
+
+#include "code.hpp"
+#include "interpreter.hpp"
+#include "x64_assembler.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cpuid.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace wbpf::wasm {
+
+// ---- NativeCode ----
+
+NativeCode::NativeCode(const uint8_t* code, size_t size) : size_(size) {
+    const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    mapped_ = (size + page - 1) / page * page;
+    void* p = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    std::memcpy(p, code, size);
+    if (mprotect(p, mapped_, PROT_READ | PROT_EXEC) != 0) {
+        munmap(p, mapped_);
+        throw std::bad_alloc();
+    }
+    base_ = static_cast<uint8_t*>(p);
+}
+
+NativeCode::~NativeCode() {
+    munmap(base_, mapped_);
+}
+
+namespace {
+
+using namespace x64;
+
+struct CpuFeatures {
+    bool lzcnt = false;
+    bool tzcnt = false;
+    bool popcnt = false;
+};
+
+CpuFeatures detect_cpu() {
+    CpuFeatures f;
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (__get_cpuid(1, &a, &b, &c, &d)) f.popcnt = (c >> 23) & 1;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) f.tzcnt = (b >> 3) & 1; // BMI1
+    if (__get_cpuid(0x80000001u, &a, &b, &c, &d)) f.lzcnt = (c >> 5) & 1; // ABM
+    return f;
+}
+
+const CpuFeatures& cpu() {
+    static const CpuFeatures features = detect_cpu();
+    return features;
+}
+
+/// Handler address -> instruction kind. Identical handlers may share an address; any kind
+/// mapped to it then has the same behaviour and size, so either translation is right.
+const std::unordered_map<uint64_t, IOp>& kind_of_handler() {
+    static const auto map = [] {
+        std::unordered_map<uint64_t, IOp> m;
+        const void* const* table = interpreter_handler_table();
+        for (size_t i = 0; i < static_cast<size_t>(IOp::count_); ++i)
+            m.emplace(reinterpret_cast<uint64_t>(table[i]), static_cast<IOp>(i));
+        return m;
+    }();
+    return map;
+}
+
+constexpr bool is_i64_name(const char* name) {
+    return name[1] == '6';
+}
+
+/// Number of 32-bit operands and whether a 64-bit immediate word follows (br_table aside).
+struct Shape {
+    uint8_t operands;
+    bool imm64;
+};
+
+Shape shape_of(IOp op) {
+    switch (op) {
+#define WBPF_S_NUM(name, opc, arity, ...)                                                          \
+    case IOp::name: return {static_cast<uint8_t>((arity) + 1), false};
+#define WBPF_S_SAT(name, ...)                                                                      \
+    case IOp::name: return {2, false};
+#define WBPF_S_IMM(name)                                                                           \
+    case IOp::name##_imm: return is_i64_name(#name) ? Shape{2, true} : Shape{3, false};
+#define WBPF_S_BR(name)                                                                            \
+    case IOp::br_##name: return {3, false};                                                        \
+    case IOp::br_##name##_imm: return is_i64_name(#name) ? Shape{2, true} : Shape{3, false};
+#define WBPF_S_ADD_BR(name)                                                                        \
+    case IOp::add_br_##name:                                                                       \
+    case IOp::add_br_##name##_imm: return {5, false};
+        WBPF_NUMERIC_OPS(WBPF_S_NUM)
+        WBPF_TRUNC_SAT_OPS(WBPF_S_SAT)
+        WBPF_IMM_OPS(WBPF_S_IMM)
+        WBPF_CMP_OPS(WBPF_S_BR)
+        WBPF_CMP32_OPS(WBPF_S_ADD_BR)
+#undef WBPF_S_NUM
+#undef WBPF_S_SAT
+#undef WBPF_S_IMM
+#undef WBPF_S_BR
+#undef WBPF_S_ADD_BR
+    case IOp::unreachable:
+    case IOp::ret:
+    case IOp::jit_enter: return {0, false};
+    case IOp::br:
+    case IOp::elem_drop:
+    case IOp::memory_size:
+    case IOp::data_drop: return {1, false};
+    case IOp::const64: return {1, true};
+    case IOp::br_if:
+    case IOp::br_unless:
+    case IOp::call:
+    case IOp::copy:
+    case IOp::const32:
+    case IOp::global_get:
+    case IOp::global_set:
+    case IOp::ref_is_null:
+    case IOp::ref_func:
+    case IOp::table_size:
+    case IOp::memory_grow: return {2, false};
+    case IOp::f64_add_imm:
+    case IOp::f64_sub_imm:
+    case IOp::f64_mul_imm:
+    case IOp::f64_div_imm:
+    case IOp::f64_imm_sub:
+    case IOp::f64_imm_div: return {2, true};
+    case IOp::table_get:
+    case IOp::table_set:
+    case IOp::memory_fill:
+    case IOp::memory_copy:
+    case IOp::br_i32_test_imm:
+    case IOp::br_i32_test_z_imm: return {3, false};
+    case IOp::call_indirect:
+    case IOp::select:
+    case IOp::table_grow:
+    case IOp::table_fill:
+    case IOp::memory_init:
+    case IOp::i32_xor_rotl_imm:
+    case IOp::store8_const:
+    case IOp::store16_const:
+    case IOp::store32_const:
+    case IOp::store64_const: return {4, false};
+    case IOp::table_copy:
+    case IOp::table_init:
+    case IOp::i32_shl_or_shr:
+    case IOp::i64_shl_or_shr:
+    case IOp::f64_add_mem:
+    case IOp::f64_sub_mem:
+    case IOp::f64_mul_mem:
+    case IOp::f64_div_mem:
+    case IOp::f64_mem_sub:
+    case IOp::f64_mem_div: return {5, false};
+    case IOp::move8:
+    case IOp::move16:
+    case IOp::move32:
+    case IOp::move64: return {6, false};
+    case IOp::i32_store_shl_or_shr:
+    case IOp::i64_store_shl_or_shr: return {7, false};
+    case IOp::br_table: return {0, false}; // variable: see words_of
+    case IOp::count_: break;
+    default: break;
+    }
+    if (op >= IOp::i32_load && op <= IOp::i64_store32) return {3, false};
+    if (op >= IOp::i32_load_ai && op <= IOp::i64_store32_ai) return {4, false};
+    return {0, false};
+}
+
+uint32_t operand_at(const uint64_t* pc, uint32_t k) {
+    uint32_t v;
+    std::memcpy(&v, reinterpret_cast<const uint8_t*>(pc + 1) + 4 * k, 4);
+    return v;
+}
+
+/// Size in words of the instruction at pc.
+uint32_t words_of(IOp op, const uint64_t* pc) {
+    if (op == IOp::br_table) return 1 + (2 + operand_at(pc, 1) + 1 + 1) / 2;
+    const Shape s = shape_of(op);
+    return 1 + (s.operands + 1u) / 2 + (s.imm64 ? 1u : 0u);
+}
+
+struct Instr {
+    uint32_t at;    ///< word index
+    uint32_t words; ///< size
+    IOp op;
+    bool native;    ///< has a template
+};
+
+Cond cond_of(IOp generic) {
+    // The ten integer comparisons in CMP_OPS order: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s
+    // ge_u.
+    static constexpr Cond conds[] = {e, ne, l, b, g, a, le, be, ge, ae};
+    const auto i = static_cast<size_t>(generic) - static_cast<size_t>(IOp::i32_eq);
+    return conds[i % 10];
+}
+
+class FunctionTranslator {
+public:
+    FunctionTranslator(const CompiledFunction& cf, Assembler& as, bool explicit_bounds)
+        : cf_(cf), code_(cf.code.data()), as_(as), explicit_bounds_(explicit_bounds) {}
+
+    /// Translates; fills `entries` with (instruction word index, code offset) pairs. False
+    /// when the function is not worth or not able to be translated (nothing emitted then).
+    bool translate(std::vector<std::pair<uint32_t, size_t>>& entries);
+
+private:
+    bool decode();
+    bool has_template(const Instr& in) const;
+    void emit(const Instr& in);
+    void emit_exit(uint32_t at);
+    void emit_load(const Instr& in, IOp plain, uint32_t add);
+    void emit_store(const Instr& in, IOp plain, uint32_t add);
+
+    Mem slot(uint32_t off) const { return at(rdi, static_cast<int32_t>(off)); }
+    uint32_t op(const Instr& in, uint32_t k) const { return operand_at(code_ + in.at, k); }
+    uint64_t imm64(const Instr& in) const { return code_[in.at + in.words - 1]; }
+    int64_t target(const Instr& in, uint32_t k) const {
+        return static_cast<int64_t>(in.at) + static_cast<int32_t>(op(in, k));
+    }
+    Label& label_at(int64_t word) { return labels_[static_cast<size_t>(word)]; }
+    bool is_start(int64_t word) const {
+        return word >= 0 && static_cast<size_t>(word) < starts_.size() &&
+               starts_[static_cast<size_t>(word)];
+    }
+
+    /// Computes a guest address into rax: (u32)(slot + add) + offset, ready for
+    /// at(rsi, rax, disp). Returns the displacement (offsets beyond int32 are added to rax).
+    int32_t address(uint32_t addr_slot, uint32_t add, uint32_t offset, uint32_t bytes,
+                    Reg reg = rax);
+    void branch(int64_t target_word, Label& taken_or_null);
+    void jump_to(const Instr& in, int64_t target_word);
+    void cond_jump(const Instr& in, Cond c, int64_t target_word);
+
+    const CompiledFunction& cf_;
+    const uint64_t* code_;
+    Assembler& as_;
+    bool explicit_bounds_;
+    std::vector<Instr> instrs_;
+    std::vector<bool> starts_;
+    std::vector<Label> labels_;
+    Label trap_labels_[16];
+    bool trap_used_[16] = {};
+};
+
+bool FunctionTranslator::decode() {
+    const auto& kinds = kind_of_handler();
+    const size_t n = cf_.code.size();
+    starts_.assign(n, false);
+    for (size_t w = 0; w < n;) {
+        const auto it = kinds.find(code_[w]);
+        if (it == kinds.end()) return false;
+        const IOp k = it->second;
+        if (k == IOp::jit_enter) return false;
+        const uint32_t words = words_of(k, code_ + w);
+        if (w + words > n) return false;
+        starts_[w] = true;
+        instrs_.push_back(Instr{static_cast<uint32_t>(w), words, k, false});
+        w += words;
+    }
+    return true;
+}
+
+bool FunctionTranslator::has_template(const Instr& in) const {
+    const IOp k = in.op;
+    switch (k) {
+    case IOp::i32_clz:
+    case IOp::i64_clz: return cpu().lzcnt;
+    case IOp::i32_ctz:
+    case IOp::i64_ctz: return cpu().tzcnt;
+    case IOp::i32_popcnt:
+    case IOp::i64_popcnt: return cpu().popcnt;
+    case IOp::copy:
+    case IOp::const32:
+    case IOp::const64:
+    case IOp::select:
+    case IOp::global_get:
+    case IOp::global_set:
+    case IOp::memory_size:
+    case IOp::unreachable:
+    case IOp::i32_eqz:
+    case IOp::i64_eqz:
+    case IOp::i32_wrap_i64:
+    case IOp::i64_extend_i32_s:
+    case IOp::i64_extend_i32_u:
+    case IOp::i32_extend8_s:
+    case IOp::i32_extend16_s:
+    case IOp::i64_extend8_s:
+    case IOp::i64_extend16_s:
+    case IOp::i64_extend32_s:
+    case IOp::i32_div_s:
+    case IOp::i32_div_u:
+    case IOp::i32_rem_s:
+    case IOp::i32_rem_u:
+    case IOp::i64_div_s:
+    case IOp::i64_div_u:
+    case IOp::i64_rem_s:
+    case IOp::i64_rem_u:
+    case IOp::move8:
+    case IOp::move16:
+    case IOp::move32:
+    case IOp::move64:
+    case IOp::i32_shl_or_shr:
+    case IOp::i64_shl_or_shr:
+    case IOp::i32_store_shl_or_shr:
+    case IOp::i64_store_shl_or_shr:
+    case IOp::store8_const:
+    case IOp::store16_const:
+    case IOp::store32_const:
+    case IOp::store64_const:
+    case IOp::i32_xor_rotl_imm: return true;
+    case IOp::br: return is_start(target(in, 0));
+    case IOp::br_if:
+    case IOp::br_unless: return is_start(target(in, 1));
+    case IOp::br_i32_test_imm:
+    case IOp::br_i32_test_z_imm: return is_start(target(in, 2));
+    default: break;
+    }
+    // Plain binary integer ops, their _imm forms, comparisons: the X-macro ranges.
+#define WBPF_T_BIN(name)                                                                           \
+    case IOp::i32_##name:                                                                          \
+    case IOp::i64_##name:                                                                          \
+    case IOp::i32_##name##_imm:                                                                    \
+    case IOp::i64_##name##_imm:
+    switch (k) {
+        WBPF_T_BIN(add)
+        WBPF_T_BIN(sub)
+        WBPF_T_BIN(mul)
+        WBPF_T_BIN(and)
+        WBPF_T_BIN(or)
+        WBPF_T_BIN(xor)
+        WBPF_T_BIN(shl)
+        WBPF_T_BIN(shr_s)
+        WBPF_T_BIN(shr_u)
+        WBPF_T_BIN(rotl)
+        WBPF_T_BIN(rotr)
+        WBPF_T_BIN(eq)
+        WBPF_T_BIN(ne)
+        WBPF_T_BIN(lt_s)
+        WBPF_T_BIN(lt_u)
+        WBPF_T_BIN(gt_s)
+        WBPF_T_BIN(gt_u)
+        WBPF_T_BIN(le_s)
+        WBPF_T_BIN(le_u)
+        WBPF_T_BIN(ge_s)
+        WBPF_T_BIN(ge_u)
+        return true;
+    default: break;
+    }
+#undef WBPF_T_BIN
+    if (k >= IOp::br_i32_eq && k <= IOp::br_i64_ge_u_imm) {
+        // br_i64_NAME_imm keeps its target in operand 1 (the constant is a 64-bit word).
+        const unsigned rel = static_cast<unsigned>(k) - static_cast<unsigned>(IOp::br_i32_eq);
+        return is_start(target(in, rel >= 20 && rel % 2 == 1 ? 1 : 2));
+    }
+    if (k >= IOp::add_br_i32_eq && k <= IOp::add_br_i32_ge_u_imm) return is_start(target(in, 4));
+    if (k >= IOp::i32_load && k <= IOp::i64_store32_ai) return true;
+    return false;
+}
+
+void FunctionTranslator::emit_exit(uint32_t at_word) {
+    as_.mov_imm(rax, reinterpret_cast<uint64_t>(code_ + at_word));
+    as_.ret();
+}
+
+/// Memory access width of a plain load or store kind.
+uint32_t access_bytes(IOp k) {
+    switch (k) {
+    case IOp::i32_load8_s:
+    case IOp::i32_load8_u:
+    case IOp::i64_load8_s:
+    case IOp::i64_load8_u:
+    case IOp::i32_store8:
+    case IOp::i64_store8: return 1;
+    case IOp::i32_load16_s:
+    case IOp::i32_load16_u:
+    case IOp::i64_load16_s:
+    case IOp::i64_load16_u:
+    case IOp::i32_store16:
+    case IOp::i64_store16: return 2;
+    case IOp::i64_load:
+    case IOp::f64_load:
+    case IOp::i64_store:
+    case IOp::f64_store: return 8;
+    default: return 4;
+    }
+}
+
+void FunctionTranslator::emit_load(const Instr& in, IOp plain, uint32_t add) {
+    const Mem dst = slot(op(in, 0));
+    const int32_t disp = address(op(in, 1), add, op(in, 2), access_bytes(plain));
+    const Mem m = at(rsi, rax, disp);
+    switch (plain) {
+    case IOp::i32_load:
+    case IOp::f32_load:
+        as_.mov_load(W::d, rcx, m);
+        as_.mov_store(W::d, dst, rcx);
+        return;
+    case IOp::i64_load:
+    case IOp::f64_load:
+        as_.mov_load(W::q, rcx, m);
+        as_.mov_store(W::q, dst, rcx);
+        return;
+    case IOp::i32_load8_s: as_.movsx8(W::d, rcx, m); break;
+    case IOp::i32_load8_u: as_.movzx8(rcx, m); break;
+    case IOp::i32_load16_s: as_.movsx16(W::d, rcx, m); break;
+    case IOp::i32_load16_u: as_.movzx16(rcx, m); break;
+    case IOp::i64_load8_s:
+        as_.movsx8(W::q, rcx, m);
+        as_.mov_store(W::q, dst, rcx);
+        return;
+    case IOp::i64_load8_u:
+        as_.movzx8(rcx, m);
+        as_.mov_store(W::q, dst, rcx);
+        return;
+    case IOp::i64_load16_s:
+        as_.movsx16(W::q, rcx, m);
+        as_.mov_store(W::q, dst, rcx);
+        return;
+    case IOp::i64_load16_u:
+        as_.movzx16(rcx, m);
+        as_.mov_store(W::q, dst, rcx);
+        return;
+    case IOp::i64_load32_s:
+        as_.movsxd(rcx, m);
+        as_.mov_store(W::q, dst, rcx);
+        return;
+    case IOp::i64_load32_u:
+        as_.mov_load(W::d, rcx, m);
+        as_.mov_store(W::q, dst, rcx);
+        return;
+    default: return;
+    }
+    as_.mov_store(W::d, dst, rcx); // the 8- and 16-bit loads to i32
+}
+
+void FunctionTranslator::emit_store(const Instr& in, IOp plain, uint32_t add) {
+    const uint32_t bytes = access_bytes(plain);
+    const int32_t disp = address(op(in, 0), add, op(in, 2), bytes);
+    const Mem m = at(rsi, rax, disp);
+    as_.mov_load(bytes == 8 ? W::q : W::d, rcx, slot(op(in, 1)));
+    if (bytes == 1)
+        as_.mov_store8(m, rcx);
+    else if (bytes == 2)
+        as_.mov_store16(m, rcx);
+    else
+        as_.mov_store(bytes == 8 ? W::q : W::d, m, rcx);
+}
+
+bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& entries) {
+    if (cf_.frame_slots > INT32_MAX / 8 - 8) return false;
+    if (!decode() || instrs_.empty()) return false;
+    // Every path ends in a return, branch or trap: never falls off the code.
+    const IOp last = instrs_.back().op;
+    if (last != IOp::ret && last != IOp::br && last != IOp::unreachable) return false;
+    for (Instr& in : instrs_)
+        in.native = has_template(in);
+    // Entry points: the start, and where the interpreter resumes after an instruction it ran,
+    // when at least two translated instructions follow (one alone is cheaper interpreted).
+    std::vector<size_t> entry_instrs;
+    for (size_t i = 0; i < instrs_.size(); ++i) {
+        if (i != 0 && instrs_[i - 1].native) continue;
+        if (!instrs_[i].native || instrs_[i].words < 2 || i + 1 >= instrs_.size() ||
+            !instrs_[i + 1].native)
+            continue;
+        entry_instrs.push_back(i);
+    }
+    // Branch targets of interpreted branches (br_table) are resume points too.
+    for (const Instr& in : instrs_) {
+        if (in.op != IOp::br_table) continue;
+        const uint32_t n = op(in, 1);
+        for (uint32_t t = 0; t <= n; ++t) {
+            const int64_t w = target(in, 2 + t);
+            if (!is_start(w)) continue;
+            for (size_t i = 0; i < instrs_.size(); ++i)
+                if (instrs_[i].at == w && instrs_[i].native && instrs_[i].words >= 2)
+                    entry_instrs.push_back(i);
+        }
+    }
+    if (entry_instrs.empty()) return false;
+
+    labels_.assign(cf_.code.size(), Label{});
+    for (const Instr& in : instrs_) {
+        as_.bind(labels_[in.at]);
+        if (in.native)
+            emit(in);
+        else
+            emit_exit(in.at);
+    }
+    for (size_t t = 0; t < 16; ++t) {
+        if (!trap_used_[t]) continue;
+        as_.bind(trap_labels_[t]);
+        as_.mov_imm(rax, t);
+        as_.ret();
+    }
+    std::vector<bool> done(instrs_.size(), false);
+    for (size_t i : entry_instrs) {
+        if (done[i]) continue;
+        done[i] = true;
+        entries.emplace_back(instrs_[i].at, as_.size());
+        as_.mov_rr(W::q, r10, rdx);
+        as_.mov_rr(W::q, r11, rcx);
+        as_.mov_rr(W::q, r9, r8);
+        as_.jmp(labels_[instrs_[i].at]);
+    }
+    return true;
+}
+
+int32_t FunctionTranslator::address(uint32_t addr_slot, uint32_t add, uint32_t offset,
+                                    uint32_t bytes, Reg reg) {
+    as_.mov_load(W::d, reg, slot(addr_slot));
+    if (add != 0) as_.alu_imm(W::d, Assembler::add, reg, static_cast<int32_t>(add));
+    if (explicit_bounds_) {
+        // r8 = address + offset + bytes (64-bit: cannot wrap); out of bounds if > size.
+        as_.mov_imm(r8, static_cast<uint64_t>(offset) + bytes);
+        as_.alu_rr(W::q, Assembler::add, r8, reg);
+        as_.alu_rr(W::q, Assembler::cmp, r8, r11);
+        trap_used_[static_cast<size_t>(TrapKind::out_of_bounds_memory)] = true;
+        as_.jcc(a, trap_labels_[static_cast<size_t>(TrapKind::out_of_bounds_memory)]);
+    }
+    if (offset <= INT32_MAX) return static_cast<int32_t>(offset);
+    as_.mov_imm(r8, offset);
+    as_.alu_rr(W::q, Assembler::add, reg, r8);
+    return 0;
+}
+
+/// An unconditional transfer to `target_word`, with the interrupt check on back-edges.
+void FunctionTranslator::jump_to(const Instr& in, int64_t target_word) {
+    if (target_word <= static_cast<int64_t>(in.at)) {
+        as_.cmp_mem_imm(W::d, at(r10, 0), 0);
+        trap_used_[static_cast<size_t>(TrapKind::interrupted)] = true;
+        as_.jcc(ne, trap_labels_[static_cast<size_t>(TrapKind::interrupted)]);
+    }
+    as_.jmp(label_at(target_word));
+}
+
+/// A conditional transfer on `c` (flags already set).
+void FunctionTranslator::cond_jump(const Instr& in, Cond c, int64_t target_word) {
+    if (target_word <= static_cast<int64_t>(in.at)) {
+        Label skip;
+        as_.jcc(negate(c), skip);
+        jump_to(in, target_word);
+        as_.bind(skip);
+    } else {
+        as_.jcc(c, label_at(target_word));
+    }
+}
+
+void FunctionTranslator::emit(const Instr& in) {
+    const IOp k = in.op;
+    auto O = [&](uint32_t i) { return op(in, i); };
+    auto trap_label = [&](TrapKind kind) -> Label& {
+        trap_used_[static_cast<size_t>(kind)] = true;
+        return trap_labels_[static_cast<size_t>(kind)];
+    };
+
+    // Binary integer arithmetic, plain and with a constant, both widths.
+    struct AluDesc {
+        IOp plain32, imm32, plain64, imm64;
+        Assembler::Alu alu;
+    };
+    static const AluDesc alus[] = {
+        {IOp::i32_add, IOp::i32_add_imm, IOp::i64_add, IOp::i64_add_imm, Assembler::add},
+        {IOp::i32_sub, IOp::i32_sub_imm, IOp::i64_sub, IOp::i64_sub_imm, Assembler::sub},
+        {IOp::i32_and, IOp::i32_and_imm, IOp::i64_and, IOp::i64_and_imm, Assembler::and_},
+        {IOp::i32_or, IOp::i32_or_imm, IOp::i64_or, IOp::i64_or_imm, Assembler::or_},
+        {IOp::i32_xor, IOp::i32_xor_imm, IOp::i64_xor, IOp::i64_xor_imm, Assembler::xor_},
+    };
+    for (const AluDesc& d : alus) {
+        if (k == d.plain32 || k == d.plain64) {
+            const W w = k == d.plain64 ? W::q : W::d;
+            as_.mov_load(w, rax, slot(O(1)));
+            as_.alu_load(w, d.alu, rax, slot(O(2)));
+            as_.mov_store(w, slot(O(0)), rax);
+            return;
+        }
+        if (k == d.imm32) {
+            as_.mov_load(W::d, rax, slot(O(1)));
+            as_.alu_imm(W::d, d.alu, rax, static_cast<int32_t>(O(2)));
+            as_.mov_store(W::d, slot(O(0)), rax);
+            return;
+        }
+        if (k == d.imm64) {
+            const auto v = static_cast<int64_t>(imm64(in));
+            as_.mov_load(W::q, rax, slot(O(1)));
+            if (v >= INT32_MIN && v <= INT32_MAX) {
+                as_.alu_imm(W::q, d.alu, rax, static_cast<int32_t>(v));
+            } else {
+                as_.mov_imm(rcx, static_cast<uint64_t>(v));
+                as_.alu_rr(W::q, d.alu, rax, rcx);
+            }
+            as_.mov_store(W::q, slot(O(0)), rax);
+            return;
+        }
+    }
+
+    // Shifts and rotates: x86 masks the count exactly as Wasm does (by width - 1).
+    struct ShiftDesc {
+        IOp plain32, imm32, plain64, imm64;
+        Assembler::Shift sh;
+    };
+    static const ShiftDesc shifts[] = {
+        {IOp::i32_shl, IOp::i32_shl_imm, IOp::i64_shl, IOp::i64_shl_imm, Assembler::shl},
+        {IOp::i32_shr_s, IOp::i32_shr_s_imm, IOp::i64_shr_s, IOp::i64_shr_s_imm, Assembler::sar},
+        {IOp::i32_shr_u, IOp::i32_shr_u_imm, IOp::i64_shr_u, IOp::i64_shr_u_imm, Assembler::shr},
+        {IOp::i32_rotl, IOp::i32_rotl_imm, IOp::i64_rotl, IOp::i64_rotl_imm, Assembler::rol},
+        {IOp::i32_rotr, IOp::i32_rotr_imm, IOp::i64_rotr, IOp::i64_rotr_imm, Assembler::ror},
+    };
+    for (const ShiftDesc& d : shifts) {
+        if (k == d.plain32 || k == d.plain64) {
+            const W w = k == d.plain64 ? W::q : W::d;
+            as_.mov_load(W::d, rcx, slot(O(2)));
+            as_.mov_load(w, rax, slot(O(1)));
+            as_.shift_cl(w, d.sh, rax);
+            as_.mov_store(w, slot(O(0)), rax);
+            return;
+        }
+        if (k == d.imm32 || k == d.imm64) {
+            const W w = k == d.imm64 ? W::q : W::d;
+            const uint64_t count = k == d.imm64 ? imm64(in) & 63 : O(2) & 31;
+            as_.mov_load(w, rax, slot(O(1)));
+            as_.shift_imm(w, d.sh, rax, static_cast<uint8_t>(count));
+            as_.mov_store(w, slot(O(0)), rax);
+            return;
+        }
+    }
+
+    // Comparisons producing 0/1: ten conditions, two widths, variable or constant operand.
+    if (k >= IOp::i32_eq && k <= IOp::i64_ge_u && k != IOp::i64_eqz) {
+        const bool wide = k >= IOp::i64_eq;
+        const W w = wide ? W::q : W::d;
+        const Cond c = cond_of(wide ? static_cast<IOp>(static_cast<unsigned>(k) - 11) : k);
+        as_.mov_load(w, rax, slot(O(1)));
+        as_.alu_load(w, Assembler::cmp, rax, slot(O(2)));
+        as_.setcc(c, rax);
+        as_.movzx8_rr(rax, rax);
+        as_.mov_store(W::d, slot(O(0)), rax);
+        return;
+    }
+    if (k >= IOp::i32_eq_imm && k <= IOp::i64_ge_u_imm) {
+        // In WBPF_IMM_OPS the i32 comparisons follow the i32 shifts, the i64 ones the i64
+        // shifts: recover the condition from the name position.
+        static const IOp first32 = IOp::i32_eq_imm;
+        static const IOp first64 = IOp::i64_eq_imm;
+        const bool wide = k >= first64;
+        const unsigned idx = static_cast<unsigned>(k) -
+                             static_cast<unsigned>(wide ? first64 : first32);
+        if (idx < 10) {
+            static constexpr Cond conds[] = {e, ne, l, b, g, a, le, be, ge, ae};
+            const Cond c = conds[idx];
+            if (wide) {
+                const auto v = static_cast<int64_t>(imm64(in));
+                as_.mov_load(W::q, rax, slot(O(1)));
+                if (v >= INT32_MIN && v <= INT32_MAX) {
+                    as_.alu_imm(W::q, Assembler::cmp, rax, static_cast<int32_t>(v));
+                } else {
+                    as_.mov_imm(rcx, static_cast<uint64_t>(v));
+                    as_.alu_rr(W::q, Assembler::cmp, rax, rcx);
+                }
+            } else {
+                as_.mov_load(W::d, rax, slot(O(1)));
+                as_.alu_imm(W::d, Assembler::cmp, rax, static_cast<int32_t>(O(2)));
+            }
+            as_.setcc(c, rax);
+            as_.movzx8_rr(rax, rax);
+            as_.mov_store(W::d, slot(O(0)), rax);
+            return;
+        }
+    }
+
+    // Compare-and-branch: [a, b, target] / [a, imm32, target] / i64: [a, target] + imm64.
+    if (k >= IOp::br_i32_eq && k <= IOp::br_i64_ge_u_imm) {
+        const unsigned rel = static_cast<unsigned>(k) - static_cast<unsigned>(IOp::br_i32_eq);
+        const bool wide = rel >= 20;
+        const bool imm = rel % 2 == 1;
+        static constexpr Cond conds[] = {e, ne, l, b, g, a, le, be, ge, ae};
+        const Cond c = conds[(rel % 20) / 2];
+        const W w = wide ? W::q : W::d;
+        as_.mov_load(w, rax, slot(O(0)));
+        int64_t tgt;
+        if (!imm) {
+            as_.alu_load(w, Assembler::cmp, rax, slot(O(1)));
+            tgt = target(in, 2);
+        } else if (!wide) {
+            as_.alu_imm(W::d, Assembler::cmp, rax, static_cast<int32_t>(O(1)));
+            tgt = target(in, 2);
+        } else {
+            const auto v = static_cast<int64_t>(imm64(in));
+            if (v >= INT32_MIN && v <= INT32_MAX) {
+                as_.alu_imm(W::q, Assembler::cmp, rax, static_cast<int32_t>(v));
+            } else {
+                as_.mov_imm(rcx, static_cast<uint64_t>(v));
+                as_.alu_rr(W::q, Assembler::cmp, rax, rcx);
+            }
+            tgt = target(in, 1);
+        }
+        cond_jump(in, c, tgt);
+        return;
+    }
+    // Add a constant, store the sum, then compare it and branch (b read after the store).
+    if (k >= IOp::add_br_i32_eq && k <= IOp::add_br_i32_ge_u_imm) {
+        const unsigned rel = static_cast<unsigned>(k) - static_cast<unsigned>(IOp::add_br_i32_eq);
+        static constexpr Cond conds[] = {e, ne, l, b, g, a, le, be, ge, ae};
+        const Cond c = conds[rel / 2];
+        as_.mov_load(W::d, rax, slot(O(1)));
+        as_.alu_imm(W::d, Assembler::add, rax, static_cast<int32_t>(O(2)));
+        as_.mov_store(W::d, slot(O(0)), rax);
+        if (rel % 2 == 1)
+            as_.alu_imm(W::d, Assembler::cmp, rax, static_cast<int32_t>(O(3)));
+        else
+            as_.alu_load(W::d, Assembler::cmp, rax, slot(O(3)));
+        cond_jump(in, c, target(in, 4));
+        return;
+    }
+
+    // Loads: [dst, address, offset] and _ai: [dst, address, offset, add].
+    if (k >= IOp::i32_load && k <= IOp::i64_load32_u) {
+        emit_load(in, k, 0);
+        return;
+    }
+    if (k >= IOp::i32_load_ai && k <= IOp::i64_load32_u_ai) {
+        emit_load(in, static_cast<IOp>(static_cast<unsigned>(k) -
+                                       static_cast<unsigned>(IOp::i32_load_ai) +
+                                       static_cast<unsigned>(IOp::i32_load)),
+                  O(3));
+        return;
+    }
+    if (k >= IOp::i32_store && k <= IOp::i64_store32) {
+        emit_store(in, k, 0);
+        return;
+    }
+    if (k >= IOp::i32_store_ai && k <= IOp::i64_store32_ai) {
+        emit_store(in, static_cast<IOp>(static_cast<unsigned>(k) -
+                                        static_cast<unsigned>(IOp::i32_store_ai) +
+                                        static_cast<unsigned>(IOp::i32_store)),
+                   O(3));
+        return;
+    }
+
+    switch (k) {
+    case IOp::i32_mul:
+    case IOp::i64_mul: {
+        const W w = k == IOp::i64_mul ? W::q : W::d;
+        as_.mov_load(w, rax, slot(O(1)));
+        as_.imul_load(w, rax, slot(O(2)));
+        as_.mov_store(w, slot(O(0)), rax);
+        return;
+    }
+    case IOp::i32_mul_imm:
+        as_.mov_load(W::d, rcx, slot(O(1)));
+        as_.imul_imm(W::d, rax, rcx, static_cast<int32_t>(O(2)));
+        as_.mov_store(W::d, slot(O(0)), rax);
+        return;
+    case IOp::i64_mul_imm: {
+        const auto v = static_cast<int64_t>(imm64(in));
+        as_.mov_load(W::q, rcx, slot(O(1)));
+        if (v >= INT32_MIN && v <= INT32_MAX) {
+            as_.imul_imm(W::q, rax, rcx, static_cast<int32_t>(v));
+        } else {
+            as_.mov_imm(rax, static_cast<uint64_t>(v));
+            as_.imul_rr(W::q, rax, rcx);
+        }
+        as_.mov_store(W::q, slot(O(0)), rax);
+        return;
+    }
+    case IOp::i32_div_s:
+    case IOp::i32_div_u:
+    case IOp::i32_rem_s:
+    case IOp::i32_rem_u:
+    case IOp::i64_div_s:
+    case IOp::i64_div_u:
+    case IOp::i64_rem_s:
+    case IOp::i64_rem_u: {
+        const bool wide = k >= IOp::i64_div_s;
+        const W w = wide ? W::q : W::d;
+        const bool is_signed = k == IOp::i32_div_s || k == IOp::i32_rem_s ||
+                               k == IOp::i64_div_s || k == IOp::i64_rem_s;
+        const bool rem = k == IOp::i32_rem_s || k == IOp::i32_rem_u || k == IOp::i64_rem_s ||
+                         k == IOp::i64_rem_u;
+        as_.mov_load(w, rax, slot(O(1)));
+        as_.mov_load(w, rcx, slot(O(2)));
+        as_.test_rr(w, rcx, rcx);
+        as_.jcc(e, trap_label(TrapKind::integer_divide_by_zero));
+        Label done;
+        if (is_signed) {
+            // x / -1: overflow for the minimum (div), always 0 (rem); idiv would fault.
+            Label normal;
+            as_.alu_imm(w, Assembler::cmp, rcx, -1);
+            as_.jcc(ne, normal);
+            if (rem) {
+                as_.alu_rr(W::d, Assembler::xor_, rdx, rdx);
+                as_.jmp(done);
+            } else {
+                as_.mov_imm(rdx, wide ? 0x8000000000000000ull : 0x80000000ull);
+                as_.alu_rr(w, Assembler::cmp, rax, rdx);
+                as_.jcc(e, trap_label(TrapKind::integer_overflow));
+            }
+            as_.bind(normal);
+            as_.cdq(w);
+        } else {
+            as_.alu_rr(W::d, Assembler::xor_, rdx, rdx);
+        }
+        as_.div(w, rcx, is_signed);
+        as_.bind(done);
+        as_.mov_store(w, slot(O(0)), rem ? rdx : rax);
+        return;
+    }
+    case IOp::i32_clz:
+    case IOp::i64_clz:
+        as_.lzcnt(k == IOp::i64_clz ? W::q : W::d, rax, slot(O(1)));
+        as_.mov_store(k == IOp::i64_clz ? W::q : W::d, slot(O(0)), rax);
+        return;
+    case IOp::i32_ctz:
+    case IOp::i64_ctz:
+        as_.tzcnt(k == IOp::i64_ctz ? W::q : W::d, rax, slot(O(1)));
+        as_.mov_store(k == IOp::i64_ctz ? W::q : W::d, slot(O(0)), rax);
+        return;
+    case IOp::i32_popcnt:
+    case IOp::i64_popcnt:
+        as_.popcnt(k == IOp::i64_popcnt ? W::q : W::d, rax, slot(O(1)));
+        as_.mov_store(k == IOp::i64_popcnt ? W::q : W::d, slot(O(0)), rax);
+        return;
+    case IOp::i32_eqz:
+    case IOp::i64_eqz:
+        as_.cmp_mem_imm(k == IOp::i64_eqz ? W::q : W::d, slot(O(1)), 0);
+        as_.setcc(e, rax);
+        as_.movzx8_rr(rax, rax);
+        as_.mov_store(W::d, slot(O(0)), rax);
+        return;
+    case IOp::i32_wrap_i64:
+        as_.mov_load(W::d, rax, slot(O(1)));
+        as_.mov_store(W::d, slot(O(0)), rax);
+        return;
+    case IOp::i64_extend_i32_u:
+        as_.mov_load(W::d, rax, slot(O(1)));
+        as_.mov_store(W::q, slot(O(0)), rax);
+        return;
+    case IOp::i64_extend_i32_s:
+    case IOp::i64_extend32_s:
+        as_.movsxd(rax, slot(O(1)));
+        as_.mov_store(W::q, slot(O(0)), rax);
+        return;
+    case IOp::i32_extend8_s:
+        as_.movsx8(W::d, rax, slot(O(1)));
+        as_.mov_store(W::d, slot(O(0)), rax);
+        return;
+    case IOp::i32_extend16_s:
+        as_.movsx16(W::d, rax, slot(O(1)));
+        as_.mov_store(W::d, slot(O(0)), rax);
+        return;
+    case IOp::i64_extend8_s:
+        as_.movsx8(W::q, rax, slot(O(1)));
+        as_.mov_store(W::q, slot(O(0)), rax);
+        return;
+    case IOp::i64_extend16_s:
+        as_.movsx16(W::q, rax, slot(O(1)));
+        as_.mov_store(W::q, slot(O(0)), rax);
+        return;
+    case IOp::copy:
+        as_.mov_load(W::q, rax, slot(O(1)));
+        as_.mov_store(W::q, slot(O(0)), rax);
+        return;
+    case IOp::const32:
+        if (O(1) <= INT32_MAX) {
+            as_.mov_store_imm(W::q, slot(O(0)), static_cast<int32_t>(O(1)));
+        } else {
+            as_.mov_imm(rax, O(1));
+            as_.mov_store(W::q, slot(O(0)), rax);
+        }
+        return;
+    case IOp::const64: {
+        const auto v = static_cast<int64_t>(imm64(in));
+        if (v >= INT32_MIN && v <= INT32_MAX) {
+            as_.mov_store_imm(W::q, slot(O(0)), static_cast<int32_t>(v));
+        } else {
+            as_.mov_imm(rax, static_cast<uint64_t>(v));
+            as_.mov_store(W::q, slot(O(0)), rax);
+        }
+        return;
+    }
+    case IOp::select:
+        as_.mov_load(W::q, rax, slot(O(1)));
+        as_.cmp_mem_imm(W::d, slot(O(3)), 0);
+        as_.cmov_load(W::q, e, rax, slot(O(2)));
+        as_.mov_store(W::q, slot(O(0)), rax);
+        return;
+    case IOp::global_get:
+        as_.mov_load(W::q, rax, at(r9, static_cast<int32_t>(O(1) * 8)));
+        as_.mov_load(W::q, rax, at(rax, static_cast<int32_t>(offsetof(GlobalInstance, value))));
+        as_.mov_store(W::q, slot(O(0)), rax);
+        return;
+    case IOp::global_set:
+        as_.mov_load(W::q, rax, at(r9, static_cast<int32_t>(O(0) * 8)));
+        as_.mov_load(W::q, rcx, slot(O(1)));
+        as_.mov_store(W::q, at(rax, static_cast<int32_t>(offsetof(GlobalInstance, value))), rcx);
+        return;
+    case IOp::memory_size:
+        as_.mov_rr(W::q, rax, r11);
+        as_.shift_imm(W::q, Assembler::shr, rax, 16);
+        as_.mov_store(W::d, slot(O(0)), rax);
+        return;
+    case IOp::unreachable: as_.jmp(trap_label(TrapKind::unreachable)); return;
+    case IOp::i32_xor_rotl_imm:
+        as_.mov_load(W::d, rax, slot(O(1)));
+        as_.alu_load(W::d, Assembler::xor_, rax, slot(O(2)));
+        as_.shift_imm(W::d, Assembler::rol, rax, static_cast<uint8_t>(O(3) & 31));
+        as_.mov_store(W::d, slot(O(0)), rax);
+        return;
+    case IOp::i32_shl_or_shr:
+    case IOp::i64_shl_or_shr: {
+        const W w = k == IOp::i64_shl_or_shr ? W::q : W::d;
+        as_.mov_load(w, rax, slot(O(1)));
+        as_.shift_imm(w, Assembler::shl, rax, static_cast<uint8_t>(O(2)));
+        as_.mov_load(w, rcx, slot(O(3)));
+        as_.shift_imm(w, Assembler::shr, rcx, static_cast<uint8_t>(O(4)));
+        as_.alu_rr(w, Assembler::or_, rax, rcx);
+        as_.mov_store(w, slot(O(0)), rax);
+        return;
+    }
+    case IOp::i32_store_shl_or_shr:
+    case IOp::i64_store_shl_or_shr: {
+        const W w = k == IOp::i64_store_shl_or_shr ? W::q : W::d;
+        const int32_t disp = address(O(0), O(2), O(1), w == W::q ? 8 : 4);
+        as_.mov_load(w, rcx, slot(O(3)));
+        as_.shift_imm(w, Assembler::shl, rcx, static_cast<uint8_t>(O(4)));
+        as_.mov_load(w, rdx, slot(O(5)));
+        as_.shift_imm(w, Assembler::shr, rdx, static_cast<uint8_t>(O(6)));
+        as_.alu_rr(w, Assembler::or_, rcx, rdx);
+        as_.mov_store(w, at(rsi, rax, disp), rcx);
+        return;
+    }
+    case IOp::store8_const:
+    case IOp::store16_const:
+    case IOp::store32_const:
+    case IOp::store64_const: {
+        const uint32_t bytes = k == IOp::store8_const    ? 1
+                               : k == IOp::store16_const ? 2
+                               : k == IOp::store32_const ? 4
+                                                         : 8;
+        const int32_t disp = address(O(0), O(2), O(1), bytes);
+        const Mem m = at(rsi, rax, disp);
+        const uint32_t v = O(3);
+        if (bytes == 1) {
+            as_.mov_store8_imm(m, static_cast<uint8_t>(v));
+        } else if (bytes == 2) {
+            as_.mov_store16_imm(m, static_cast<uint16_t>(v));
+        } else if (bytes == 4) {
+            as_.mov_store_imm(W::d, m, static_cast<int32_t>(v));
+        } else if (v <= INT32_MAX) {
+            as_.mov_store_imm(W::q, m, static_cast<int32_t>(v));
+        } else {
+            as_.mov_imm(rcx, v);
+            as_.mov_store(W::q, m, rcx);
+        }
+        return;
+    }
+    case IOp::move8:
+    case IOp::move16:
+    case IOp::move32:
+    case IOp::move64: {
+        const uint32_t bytes = k == IOp::move8 ? 1 : k == IOp::move16 ? 2 : k == IOp::move32 ? 4 : 8;
+        // Both addresses (and, with explicit checks, both bounds) before the write.
+        const int32_t src = address(O(0), O(2), O(1), bytes, rax);
+        const int32_t dst = address(O(3), O(5), O(4), bytes, rdx);
+        const Mem from = at(rsi, rax, src);
+        const Mem to = at(rsi, rdx, dst);
+        if (bytes == 1) {
+            as_.movzx8(rcx, from);
+            as_.mov_store8(to, rcx);
+        } else if (bytes == 2) {
+            as_.movzx16(rcx, from);
+            as_.mov_store16(to, rcx);
+        } else {
+            const W w = bytes == 8 ? W::q : W::d;
+            as_.mov_load(w, rcx, from);
+            as_.mov_store(w, to, rcx);
+        }
+        return;
+    }
+    case IOp::br: jump_to(in, target(in, 0)); return;
+    case IOp::br_if:
+        as_.cmp_mem_imm(W::d, slot(O(0)), 0);
+        cond_jump(in, ne, target(in, 1));
+        return;
+    case IOp::br_unless:
+        as_.cmp_mem_imm(W::d, slot(O(0)), 0);
+        cond_jump(in, e, target(in, 1));
+        return;
+    case IOp::br_i32_test_imm:
+    case IOp::br_i32_test_z_imm:
+        as_.test_mem_imm(slot(O(0)), O(1));
+        cond_jump(in, k == IOp::br_i32_test_imm ? ne : e, target(in, 2));
+        return;
+    default: break;
+    }
+    // has_template() and emit() disagree: a bug; exit to the interpreter rather than guess.
+    emit_exit(in.at);
+}
+
+} // namespace
+
+bool jit_available() noexcept {
+#if defined(__x86_64__) && defined(__linux__)
+    static const bool enabled = [] {
+        const char* v = std::getenv("WBPF_JIT");
+        return v == nullptr || std::strcmp(v, "0") != 0;
+    }();
+    return enabled;
+#else
+    return false;
+#endif
+}
+
+std::unique_ptr<NativeCode> jit_compile(Module& module) {
+    if (!jit_available()) return nullptr;
+    Assembler as;
+    const bool explicit_bounds = !guard_page_bounds_checks();
+    struct Patch {
+        CompiledFunction* function;
+        uint32_t at;
+        size_t offset;
+    };
+    std::vector<Patch> patches;
+    std::vector<std::pair<uint32_t, size_t>> entries;
+    for (const auto& cf : module.compiled) {
+        FunctionTranslator translator(*cf, as, explicit_bounds);
+        entries.clear();
+        if (!translator.translate(entries)) continue;
+        for (const auto& e : entries)
+            patches.push_back(Patch{cf.get(), e.first, e.second});
+    }
+    if (patches.empty()) return nullptr;
+    auto native = std::make_unique<NativeCode>(as.code.data(), as.size());
+    const auto enter =
+        reinterpret_cast<uint64_t>(interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]);
+    for (const Patch& p : patches) {
+        p.function->code[p.at] = enter;
+        p.function->code[p.at + 1] = reinterpret_cast<uint64_t>(native->base() + p.offset);
+    }
+    return native;
+}
+
+} // namespace wbpf::wasm
