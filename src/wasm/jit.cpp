@@ -266,6 +266,13 @@ private:
     std::vector<bool> starts_;
     std::vector<Label> labels_;
     Label trap_labels_[16];
+    /// br_table entries to fill once every label is bound: offset of the target from the table.
+    struct TableEntry {
+        size_t at;
+        size_t table;
+        int64_t target_word;
+    };
+    std::vector<TableEntry> tables_;
     bool trap_used_[16] = {};
 };
 
@@ -336,6 +343,10 @@ bool FunctionTranslator::has_template(const Instr& in) const {
     case IOp::store64_const:
     case IOp::i32_xor_rotl_imm: return true;
     case IOp::br: return is_start(target(in, 0));
+    case IOp::br_table:
+        for (uint32_t t = 0; t <= op(in, 1); ++t)
+            if (!is_start(target(in, 2 + t))) return false;
+        return true;
     case IOp::br_if:
     case IOp::br_unless: return is_start(target(in, 1));
     case IOp::br_i32_test_imm:
@@ -492,15 +503,17 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
         entry_instrs.push_back(i);
     }
     // Branch targets of interpreted branches (br_table) are resume points too.
+    std::vector<uint32_t> index_of(cf_.code.size(), 0);
+    for (size_t i = 0; i < instrs_.size(); ++i)
+        index_of[instrs_[i].at] = static_cast<uint32_t>(i);
     for (const Instr& in : instrs_) {
-        if (in.op != IOp::br_table) continue;
+        if (in.op != IOp::br_table || in.native) continue;
         const uint32_t n = op(in, 1);
         for (uint32_t t = 0; t <= n; ++t) {
             const int64_t w = target(in, 2 + t);
             if (!is_start(w)) continue;
-            for (size_t i = 0; i < instrs_.size(); ++i)
-                if (instrs_[i].at == w && instrs_[i].native && instrs_[i].words >= 2)
-                    entry_instrs.push_back(i);
+            const Instr& to = instrs_[index_of[static_cast<size_t>(w)]];
+            if (to.native && to.words >= 2) entry_instrs.push_back(index_of[static_cast<size_t>(w)]);
         }
     }
     if (entry_instrs.empty()) return false;
@@ -513,6 +526,9 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
         else
             emit_exit(in.at);
     }
+    for (const TableEntry& e : tables_)
+        as_.put_u32(e.at, static_cast<uint32_t>(label_at(e.target_word).bound -
+                                                static_cast<int64_t>(e.table)));
     for (size_t t = 0; t < 16; ++t) {
         if (!trap_used_[t]) continue;
         as_.bind(trap_labels_[t]);
@@ -1004,6 +1020,34 @@ void FunctionTranslator::emit(const Instr& in) {
         return;
     }
     case IOp::br: jump_to(in, target(in, 0)); return;
+    case IOp::br_table: {
+        // Clamp the index to the default (last) entry, then jump through a table of offsets
+        // from the table's start, placed right after the jump.
+        const uint32_t n = O(1);
+        bool backward = false;
+        for (uint32_t t = 0; t <= n; ++t)
+            backward = backward || target(in, 2 + t) <= static_cast<int64_t>(in.at);
+        if (backward) {
+            as_.cmp_mem_imm(W::d, at(r10, 0), 0);
+            as_.jcc(ne, trap_label(TrapKind::interrupted));
+        }
+        as_.mov_load(W::d, rax, slot(O(0)));
+        as_.mov_imm(rcx, n);
+        as_.alu_rr(W::d, Assembler::cmp, rax, rcx);
+        as_.cmov_rr(W::d, a, rax, rcx);
+        as_.shift_imm(W::q, Assembler::shl, rax, 2);
+        const size_t disp = as_.lea_rip(rcx);
+        as_.movsxd(rax, at(rcx, rax, 0));
+        as_.alu_rr(W::q, Assembler::add, rax, rcx);
+        as_.jmp_reg(rax);
+        const size_t table = as_.size();
+        as_.put_u32(disp, static_cast<uint32_t>(table - (disp + 4)));
+        for (uint32_t t = 0; t <= n; ++t) {
+            tables_.push_back(TableEntry{as_.size(), table, target(in, 2 + t)});
+            as_.u32(0);
+        }
+        return;
+    }
     case IOp::br_if:
         as_.cmp_mem_imm(W::d, slot(O(0)), 0);
         cond_jump(in, ne, target(in, 1));

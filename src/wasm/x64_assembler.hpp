@@ -172,6 +172,21 @@ public:
         rel32(target);
     }
     void ret() { byte(0xc3); }
+    void jmp_reg(Reg r) { op_rr(W::d, {0xff}, 4, r); }
+    void cmov_rr(W w, Cond c, Reg dst, Reg src) {
+        op_rr(w, {0x0f, static_cast<uint8_t>(0x40 + c)}, dst, src);
+    }
+    /// lea dst, [rip + disp32]; returns the offset of disp32 (relative to the next instruction,
+    /// which ends right after it) for the caller to fill in.
+    size_t lea_rip(Reg dst) {
+        rex(true, dst, 0, 0, false);
+        byte(0x8d);
+        byte(static_cast<uint8_t>((dst & 7) << 3 | 5));
+        const size_t at = code.size();
+        u32(0);
+        return at;
+    }
+    void put_u32(size_t at, uint32_t v) { std::memcpy(code.data() + at, &v, 4); }
 
     void byte(uint8_t b) { code.push_back(b); }
     void u32(uint32_t v) {

@@ -6,10 +6,15 @@
 // are expected outcomes; anything else (a crash, a sanitizer report, an escaping exception, a
 // hang past libFuzzer's -timeout) is a bug.
 //
+// Differential: where the JIT is available, every module runs twice, with native code and
+// interpreted only, and the two must agree on every call's trap kind and result bits and on
+// the final contents of memory 0 (unless the watchdog interrupted either run).
+//
 // Execution is bounded by a watchdog thread that calls Store::request_interrupt() once the
 // current call has run for `call_budget` (or the input for `input_budget`). Arming it is a
 // mutex-protected store of a pointer and a deadline: no syscall, no thread per input.
 
+#include "wasm/jit.hpp"
 #include "wasm/wasm.hpp"
 
 #include <algorithm>
@@ -117,7 +122,24 @@ Imports stub_imports(Store& store, const Module& module) {
     return imports;
 }
 
-void run_module(const std::shared_ptr<const Module>& module) {
+/// What one run observed, for the differential check.
+struct Outcome {
+    std::vector<uint64_t> observed; ///< per call: trap kind, then result bits; then a memory hash
+    bool interrupted = false;       ///< the watchdog stopped a call: timing-dependent, not compared
+};
+
+uint64_t hash_memory(const Instance& instance) {
+    if (instance.memories.empty()) return 0;
+    const MemoryInstance& m = *instance.memories[0];
+    uint64_t h = 1469598103934665603ull; // FNV-1a
+    const uint64_t n = std::min<uint64_t>(m.size, 4u << 20); // bounded cost per input
+    for (uint64_t i = 0; i < n; ++i)
+        h = (h ^ m.data[i]) * 1099511628211ull;
+    return h ^ m.size;
+}
+
+Outcome run_module(const std::shared_ptr<const Module>& module) {
+    Outcome outcome;
     Store store(fuzz_store_options());
     const Clock::time_point input_deadline = Clock::now() + input_budget;
     auto deadline = [&] { return std::min(Clock::now() + call_budget, input_deadline); };
@@ -129,7 +151,9 @@ void run_module(const std::shared_ptr<const Module>& module) {
         watchdog().arm(store, deadline()); // the start function runs inside instantiate
         instance = &store.instantiate(module, imports);
     } catch (const Error&) {
-        return;
+        outcome.observed.push_back(UINT64_MAX);
+        outcome.interrupted = store.interrupt_requested();
+        return outcome;
     }
 
     std::vector<Value> args, results;
@@ -142,7 +166,13 @@ void run_module(const std::shared_ptr<const Module>& module) {
         watchdog().arm(store, deadline());
         ExecResult result = store.call(function, args, results);
         if (result.ok() && results.size() != function.type->results.size()) __builtin_trap();
+        if (result.trap == TrapKind::interrupted) outcome.interrupted = true;
+        outcome.observed.push_back(static_cast<uint64_t>(result.trap));
+        for (const Value& v : results)
+            outcome.observed.push_back(result.ok() ? v.i64 : 0);
     }
+    outcome.observed.push_back(hash_memory(*instance));
+    return outcome;
 }
 
 } // namespace
@@ -159,6 +189,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const Error&) {
         return 0;
     }
-    run_module(module);
+    const Outcome native = run_module(module);
+    if (!jit_available()) return 0;
+    ParseOptions interpreted_only;
+    interpreted_only.native_code = false;
+    const Outcome interpreted =
+        run_module(parse_module(std::span<const uint8_t>(data, size), interpreted_only));
+    if (!native.interrupted && !interpreted.interrupted &&
+        native.observed != interpreted.observed)
+        __builtin_trap(); // the JIT and the interpreter disagree
     return 0;
 }
