@@ -230,6 +230,7 @@ using S64 = int64_t;
         return TrapKind::none;
     }
 
+    static const NativeTrampoline trampoline = native_trampoline();
     ExecutionStack& st = store->stack();
     const std::atomic<uint32_t>& interrupt = store->interrupt_flag();
     uint8_t* const stack_end = reinterpret_cast<uint8_t*>(st.slots_end);
@@ -251,6 +252,24 @@ using S64 = int64_t;
     FunctionInstance* callee = nullptr;
     uint8_t* new_fp = nullptr;
     FunctionInstance* host_trap_function = nullptr;
+    // What native code reads and updates (jit.hpp). Context fields follow LOAD_CONTEXT; fp,
+    // cur and frame_top are handed over at each entry and taken back at each exit.
+    NativeState native;
+    native.frame_base = frame_base;
+    native.frames_end = frames_end;
+    native.stack_end = stack_end;
+    native.interrupt = &interrupt;
+    FunctionInstance* unpublished_cur = nullptr;
+    CallFrame* unpublished_frame_top = nullptr;
+#if WBPF_GUARD_PAGES
+    native.publish_cur = &guard->cur;
+    native.publish_frame_top = &guard->frame_top;
+#else
+    native.publish_cur = &unpublished_cur;
+    native.publish_frame_top = &unpublished_frame_top;
+#endif
+    (void)unpublished_cur;
+    (void)unpublished_frame_top;
 
 #define LOAD_CONTEXT()                                                                             \
     do {                                                                                           \
@@ -266,6 +285,11 @@ using S64 = int64_t;
         }                                                                                          \
         REFRESH_MEM_SIZE();                                                                        \
         PUBLISH_MEMORY();                                                                          \
+        native.instance = inst;                                                                    \
+        native.funcs = funcs;                                                                      \
+        native.globals = globals;                                                                  \
+        native.mem_base = mem_base;                                                                \
+        native.mem_size = mem_size_ptr;                                                            \
     } while (0)
 #if WBPF_GUARD_PAGES
 // The memory size is read where needed (memory.size and the bulk operations), never cached.
@@ -910,8 +934,13 @@ L_br_table : {
 
     // Native code (jit.cpp) from here on, until an instruction it leaves to the interpreter.
 L_jit_enter : {
-    const auto entry = reinterpret_cast<NativeEntry>(pc[1]);
-    const uintptr_t next = entry(fp, mem_base, &interrupt, MEM_SIZE, globals);
+    native.fp = fp;
+    native.cur = cur;
+    native.frame_top = frame_top;
+    const uintptr_t next = trampoline(&native, pc[1]);
+    fp = native.fp;
+    cur = native.cur;
+    frame_top = native.frame_top;
     if (next < jit_trap_limit) [[unlikely]]
         TRAP(static_cast<TrapKind>(next));
     pc = reinterpret_cast<const uint64_t*>(next);

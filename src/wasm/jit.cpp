@@ -14,9 +14,13 @@
 //     fault on the guard pages like the interpreter's (or, in builds with explicit bounds
 //     checks, compare against the memory size and return the trap); back-edges check the
 //     interrupt flag and return TrapKind::interrupted.
-//   - Native code never calls anything and uses no stack: within it, the pinned registers are
-//     rdi = fp, rsi = memory 0 base, r10 = &interrupt flag, r11 = memory size, r9 = globals;
-//     rax, rcx, rdx and r8 are scratch.
+//   - Calls of functions of the same module and returns into same-instance callers are native
+//     too: they push and pop the interpreter's CallFrames (NativeState) exactly as its call and
+//     ret handlers do, and jump; a return lands on its return site's native code through word 1
+//     of the `jit_enter` there. Native code never makes a machine call and uses no stack.
+//   - Pinned registers: rdi = fp, rsi = memory 0 base, r8 = NativeState*, r9 = globals,
+//     r10 = &interrupt flag, r11 = memory size; rax, rcx and rdx are scratch. Every exit goes
+//     through one per-function tail that stores fp back into the NativeState.
 // A module's code is translated at load, into one buffer mapped read+execute at the end.
 #include "jit.hpp"
 
@@ -223,18 +227,30 @@ Cond cond_of(IOp generic) {
 
 class FunctionTranslator {
 public:
-    FunctionTranslator(const CompiledFunction& cf, Assembler& as, bool explicit_bounds)
-        : cf_(cf), code_(cf.code.data()), as_(as), explicit_bounds_(explicit_bounds) {}
+    /// A native call's jump to its callee, resolved once every function is translated.
+    struct CallFixup {
+        size_t rel32;       ///< the jmp's rel32 field
+        size_t fallback;    ///< an exit to the interpreter at the callee's start
+        uint32_t callee;    ///< defined-function index
+    };
 
-    /// Translates; fills `entries` with (instruction word index, code offset) pairs. False
+    FunctionTranslator(const Module& module, const CompiledFunction& cf, Assembler& as,
+                       bool explicit_bounds, std::vector<CallFixup>& calls)
+        : module_(module), cf_(cf), code_(cf.code.data()), as_(as),
+          explicit_bounds_(explicit_bounds), calls_(calls) {}
+
+    /// Translates; fills `entries` with (instruction word index, code offset) pairs and
+    /// `start` with the code offset of instruction 0 (SIZE_MAX if it is interpreted). False
     /// when the function is not worth or not able to be translated (nothing emitted then).
-    bool translate(std::vector<std::pair<uint32_t, size_t>>& entries);
+    bool translate(std::vector<std::pair<uint32_t, size_t>>& entries, size_t& start);
 
 private:
     bool decode();
     bool has_template(const Instr& in) const;
     void emit(const Instr& in);
     void emit_exit(uint32_t at);
+    void emit_call(const Instr& in);
+    void emit_ret(const Instr& in);
     void emit_load(const Instr& in, IOp plain, uint32_t add);
     void emit_store(const Instr& in, IOp plain, uint32_t add);
 
@@ -258,10 +274,13 @@ private:
     void jump_to(const Instr& in, int64_t target_word);
     void cond_jump(const Instr& in, Cond c, int64_t target_word);
 
+    const Module& module_;
     const CompiledFunction& cf_;
     const uint64_t* code_;
     Assembler& as_;
     bool explicit_bounds_;
+    std::vector<CallFixup>& calls_;
+    Label exit_;          ///< rax = the result; stores fp into the NativeState and returns
     std::vector<Instr> instrs_;
     std::vector<bool> starts_;
     std::vector<Label> labels_;
@@ -342,6 +361,13 @@ bool FunctionTranslator::has_template(const Instr& in) const {
     case IOp::store32_const:
     case IOp::store64_const:
     case IOp::i32_xor_rotl_imm: return true;
+    case IOp::ret: return true;
+    case IOp::call: {
+        const uint32_t f = op(in, 0);
+        if (f < module_.imported_function_count) return false; // host or other instance
+        const CompiledFunction& callee = *module_.compiled[f - module_.imported_function_count];
+        return callee.frame_slots < INT32_MAX / 16 && op(in, 1) <= INT32_MAX / 2;
+    }
     case IOp::br: return is_start(target(in, 0));
     case IOp::br_table:
         for (uint32_t t = 0; t <= op(in, 1); ++t)
@@ -397,7 +423,108 @@ bool FunctionTranslator::has_template(const Instr& in) const {
 
 void FunctionTranslator::emit_exit(uint32_t at_word) {
     as_.mov_imm(rax, reinterpret_cast<uint64_t>(code_ + at_word));
-    as_.ret();
+    as_.jmp(exit_);
+}
+
+constexpr int32_t state_field(size_t offset) {
+    return static_cast<int32_t>(offset);
+}
+#define WBPF_STATE(field) at(r8, state_field(offsetof(NativeState, field)))
+#define WBPF_FRAME(base, field, delta)                                                             \
+    at(base, static_cast<int32_t>(offsetof(CallFrame, field)) + (delta))
+
+/// `call` of a function of this module: the interpreter's do_call, natively. Any check that
+/// fails (call depth, value stack, interrupt) exits to the interpreter at the call before
+/// anything changed, and the interpreter traps as it always does.
+void FunctionTranslator::emit_call(const Instr& in) {
+    const uint32_t f = op(in, 0);
+    const uint32_t defined = f - module_.imported_function_count;
+    const CompiledFunction& callee = *module_.compiled[defined];
+    const auto arg_slot = static_cast<int32_t>(op(in, 1));
+    Label leave;
+    as_.lea(rax, at(rdi, arg_slot + static_cast<int32_t>(callee.frame_slots * 8)));
+    as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(stack_end));
+    as_.jcc(a, leave);
+    as_.mov_load(W::q, rax, WBPF_STATE(frame_top));
+    as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frames_end));
+    as_.jcc(ae, leave);
+    as_.cmp_mem_imm(W::d, at(r10, 0), 0);
+    as_.jcc(ne, leave);
+    // Push {return pc, fp, caller}; cur = callee; publish; fp = the argument slot.
+    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(code_ + in.at + in.words));
+    as_.mov_store(W::q, WBPF_FRAME(rax, return_pc, 0), rcx);
+    as_.mov_store(W::q, WBPF_FRAME(rax, fp, 0), rdi);
+    as_.mov_load(W::q, rcx, WBPF_STATE(cur));
+    as_.mov_store(W::q, WBPF_FRAME(rax, function, 0), rcx);
+    as_.alu_imm(W::q, Assembler::add, rax, static_cast<int32_t>(sizeof(CallFrame)));
+    as_.mov_store(W::q, WBPF_STATE(frame_top), rax);
+    as_.mov_load(W::q, rcx, WBPF_STATE(funcs));
+    as_.mov_load(W::q, rcx, at(rcx, static_cast<int32_t>(f * 8)));
+    as_.mov_store(W::q, WBPF_STATE(cur), rcx);
+    as_.mov_load(W::q, rdx, WBPF_STATE(publish_cur));
+    as_.mov_store(W::q, at(rdx, 0), rcx);
+    as_.mov_load(W::q, rdx, WBPF_STATE(publish_frame_top));
+    as_.mov_store(W::q, at(rdx, 0), rax);
+    as_.lea(rdi, at(rdi, arg_slot));
+    // Zero the callee's declared locals.
+    if (callee.local_slots) {
+        as_.alu_rr(W::d, Assembler::xor_, rax, rax);
+        if (callee.local_slots <= 16) {
+            for (uint32_t i = 0; i < callee.local_slots; ++i)
+                as_.mov_store(W::q, at(rdi, static_cast<int32_t>((callee.param_slots + i) * 8)),
+                              rax);
+        } else {
+            Label loop;
+            as_.lea(rdx, at(rdi, static_cast<int32_t>(callee.param_slots * 8)));
+            as_.mov_imm(rcx, callee.local_slots);
+            as_.bind(loop);
+            as_.mov_store(W::q, at(rdx, 0), rax);
+            as_.alu_imm(W::q, Assembler::add, rdx, 8);
+            as_.alu_imm(W::d, Assembler::sub, rcx, 1);
+            as_.jcc(ne, loop);
+        }
+    }
+    // Jump to the callee's native code, or (resolved later) to this exit at its start.
+    as_.byte(0xe9);
+    const size_t rel32 = as_.size();
+    as_.u32(0);
+    const size_t fallback = as_.size();
+    as_.mov_imm(rax, reinterpret_cast<uint64_t>(callee.code.data()));
+    as_.jmp(exit_);
+    calls_.push_back(CallFixup{rel32, fallback, defined});
+    as_.bind(leave);
+    emit_exit(in.at);
+}
+
+/// `ret`: the interpreter's ret, natively, when the caller is native code's to resume (a
+/// frame of this activation, same instance); otherwise the interpreter returns.
+void FunctionTranslator::emit_ret(const Instr& in) {
+    Label leave;
+    const auto frame = static_cast<int32_t>(sizeof(CallFrame));
+    as_.mov_load(W::q, rax, WBPF_STATE(frame_top));
+    as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frame_base));
+    as_.jcc(e, leave);
+    as_.mov_load(W::q, rcx, WBPF_FRAME(rax, function, -frame));
+    as_.mov_load(W::q, rdx, at(rcx, static_cast<int32_t>(offsetof(FunctionInstance, instance))));
+    as_.alu_load(W::q, Assembler::cmp, rdx, WBPF_STATE(instance));
+    as_.jcc(ne, leave);
+    as_.alu_imm(W::q, Assembler::sub, rax, frame);
+    as_.mov_store(W::q, WBPF_STATE(frame_top), rax);
+    as_.mov_store(W::q, WBPF_STATE(cur), rcx);
+    as_.mov_load(W::q, rdx, WBPF_STATE(publish_cur));
+    as_.mov_store(W::q, at(rdx, 0), rcx);
+    as_.mov_load(W::q, rdx, WBPF_STATE(publish_frame_top));
+    as_.mov_store(W::q, at(rdx, 0), rax);
+    as_.mov_load(W::q, rdi, WBPF_FRAME(rax, fp, 0));
+    as_.mov_load(W::q, rax, WBPF_FRAME(rax, return_pc, 0));
+    // Native code at the return site (a jit_enter there): jump to it; else the interpreter.
+    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(
+                         interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]));
+    as_.alu_load(W::q, Assembler::cmp, rcx, at(rax, 0));
+    as_.jcc(ne, exit_);
+    as_.jmp_mem(at(rax, 8));
+    as_.bind(leave);
+    emit_exit(in.at);
 }
 
 /// Memory access width of a plain load or store kind.
@@ -484,7 +611,9 @@ void FunctionTranslator::emit_store(const Instr& in, IOp plain, uint32_t add) {
         as_.mov_store(bytes == 8 ? W::q : W::d, m, rcx);
 }
 
-bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& entries) {
+bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& entries,
+                                   size_t& start) {
+    start = SIZE_MAX;
     if (cf_.frame_slots > INT32_MAX / 8 - 8) return false;
     if (!decode() || instrs_.empty()) return false;
     // Every path ends in a return, branch or trap: never falls off the code.
@@ -494,11 +623,16 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
         in.native = has_template(in);
     // Entry points: the start, and where the interpreter resumes after an instruction it ran,
     // when at least two translated instructions follow (one alone is cheaper interpreted).
+    // Return sites (after calls) too: native returns resume there.
     std::vector<size_t> entry_instrs;
     for (size_t i = 0; i < instrs_.size(); ++i) {
-        if (i != 0 && instrs_[i - 1].native) continue;
-        if (!instrs_[i].native || instrs_[i].words < 2 || i + 1 >= instrs_.size() ||
-            !instrs_[i + 1].native)
+        const bool return_site =
+            i != 0 && (instrs_[i - 1].op == IOp::call || instrs_[i - 1].op == IOp::call_indirect);
+        if (i != 0 && instrs_[i - 1].native && !return_site) continue;
+        // Never a call: native code hands a call it cannot make (depth, stack, interrupt)
+        // to the interpreter at the call itself, which must then not re-enter native code.
+        if (!instrs_[i].native || instrs_[i].words < 2 || instrs_[i].op == IOp::call ||
+            i + 1 >= instrs_.size() || !instrs_[i + 1].native)
             continue;
         entry_instrs.push_back(i);
     }
@@ -513,10 +647,11 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
             const int64_t w = target(in, 2 + t);
             if (!is_start(w)) continue;
             const Instr& to = instrs_[index_of[static_cast<size_t>(w)]];
-            if (to.native && to.words >= 2) entry_instrs.push_back(index_of[static_cast<size_t>(w)]);
+            if (to.native && to.words >= 2 && to.op != IOp::call)
+                entry_instrs.push_back(index_of[static_cast<size_t>(w)]);
         }
     }
-    if (entry_instrs.empty()) return false;
+    if (entry_instrs.empty() && !instrs_[0].native) return false;
 
     labels_.assign(cf_.code.size(), Label{});
     for (const Instr& in : instrs_) {
@@ -526,6 +661,7 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
         else
             emit_exit(in.at);
     }
+    if (instrs_[0].native) start = static_cast<size_t>(labels_[0].bound);
     for (const TableEntry& e : tables_)
         as_.put_u32(e.at, static_cast<uint32_t>(label_at(e.target_word).bound -
                                                 static_cast<int64_t>(e.table)));
@@ -533,17 +669,16 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
         if (!trap_used_[t]) continue;
         as_.bind(trap_labels_[t]);
         as_.mov_imm(rax, t);
-        as_.ret();
+        as_.jmp(exit_);
     }
+    as_.bind(exit_);
+    as_.mov_store(W::q, WBPF_STATE(fp), rdi);
+    as_.ret();
     std::vector<bool> done(instrs_.size(), false);
     for (size_t i : entry_instrs) {
         if (done[i]) continue;
         done[i] = true;
-        entries.emplace_back(instrs_[i].at, as_.size());
-        as_.mov_rr(W::q, r10, rdx);
-        as_.mov_rr(W::q, r11, rcx);
-        as_.mov_rr(W::q, r9, r8);
-        as_.jmp(labels_[instrs_[i].at]);
+        entries.emplace_back(instrs_[i].at, static_cast<size_t>(labels_[instrs_[i].at].bound));
     }
     return true;
 }
@@ -553,16 +688,16 @@ int32_t FunctionTranslator::address(uint32_t addr_slot, uint32_t add, uint32_t o
     as_.mov_load(W::d, reg, slot(addr_slot));
     if (add != 0) as_.alu_imm(W::d, Assembler::add, reg, static_cast<int32_t>(add));
     if (explicit_bounds_) {
-        // r8 = address + offset + bytes (64-bit: cannot wrap); out of bounds if > size.
-        as_.mov_imm(r8, static_cast<uint64_t>(offset) + bytes);
-        as_.alu_rr(W::q, Assembler::add, r8, reg);
-        as_.alu_rr(W::q, Assembler::cmp, r8, r11);
+        // rcx = address + offset + bytes (64-bit: cannot wrap); out of bounds if > size.
+        as_.mov_imm(rcx, static_cast<uint64_t>(offset) + bytes);
+        as_.alu_rr(W::q, Assembler::add, rcx, reg);
+        as_.alu_rr(W::q, Assembler::cmp, rcx, r11);
         trap_used_[static_cast<size_t>(TrapKind::out_of_bounds_memory)] = true;
         as_.jcc(a, trap_labels_[static_cast<size_t>(TrapKind::out_of_bounds_memory)]);
     }
     if (offset <= INT32_MAX) return static_cast<int32_t>(offset);
-    as_.mov_imm(r8, offset);
-    as_.alu_rr(W::q, Assembler::add, reg, r8);
+    as_.mov_imm(rcx, offset);
+    as_.alu_rr(W::q, Assembler::add, reg, rcx);
     return 0;
 }
 
@@ -1019,6 +1154,8 @@ void FunctionTranslator::emit(const Instr& in) {
         }
         return;
     }
+    case IOp::call: emit_call(in); return;
+    case IOp::ret: emit_ret(in); return;
     case IOp::br: jump_to(in, target(in, 0)); return;
     case IOp::br_table: {
         // Clamp the index to the default (last) entry, then jump through a table of offsets
@@ -1091,23 +1228,49 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
         size_t offset;
     };
     std::vector<Patch> patches;
+    std::vector<FunctionTranslator::CallFixup> calls;
+    std::vector<size_t> starts(module.compiled.size(), SIZE_MAX);
     std::vector<std::pair<uint32_t, size_t>> entries;
-    for (const auto& cf : module.compiled) {
-        FunctionTranslator translator(*cf, as, explicit_bounds);
+    for (size_t i = 0; i < module.compiled.size(); ++i) {
+        CompiledFunction& cf = *module.compiled[i];
+        FunctionTranslator translator(module, cf, as, explicit_bounds, calls);
         entries.clear();
-        if (!translator.translate(entries)) continue;
+        if (!translator.translate(entries, starts[i])) continue;
         for (const auto& e : entries)
-            patches.push_back(Patch{cf.get(), e.first, e.second});
+            patches.push_back(Patch{&cf, e.first, e.second});
     }
     if (patches.empty()) return nullptr;
+    for (const auto& c : calls) {
+        const size_t target = starts[c.callee] != SIZE_MAX ? starts[c.callee] : c.fallback;
+        as.put_u32(c.rel32, static_cast<uint32_t>(static_cast<int64_t>(target) -
+                                                  static_cast<int64_t>(c.rel32 + 4)));
+    }
     auto native = std::make_unique<NativeCode>(as.code.data(), as.size());
-    const auto enter =
-        reinterpret_cast<uint64_t>(interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]);
+    const auto enter = reinterpret_cast<uint64_t>(
+        interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]);
     for (const Patch& p : patches) {
         p.function->code[p.at] = enter;
         p.function->code[p.at + 1] = reinterpret_cast<uint64_t>(native->base() + p.offset);
     }
     return native;
+}
+
+NativeTrampoline native_trampoline() {
+    static const NativeCode* const code = [] {
+        // (rdi = state, rsi = target): load the pinned registers, jump.
+        Assembler as;
+        as.mov_rr(W::q, r8, rdi);
+        as.mov_rr(W::q, rax, rsi);
+        as.mov_load(W::q, rdi, WBPF_STATE(fp));
+        as.mov_load(W::q, rsi, WBPF_STATE(mem_base));
+        as.mov_load(W::q, r9, WBPF_STATE(globals));
+        as.mov_load(W::q, r10, WBPF_STATE(interrupt));
+        as.mov_load(W::q, r11, WBPF_STATE(mem_size));
+        as.mov_load(W::q, r11, at(r11, 0));
+        as.jmp_reg(rax);
+        return new NativeCode(as.code.data(), as.size()); // lives as long as the process
+    }();
+    return reinterpret_cast<NativeTrampoline>(const_cast<uint8_t*>(code->base()));
 }
 
 } // namespace wbpf::wasm

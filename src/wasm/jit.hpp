@@ -3,6 +3,7 @@
 // translate. See jit.cpp for the design and docs/ENGINE.md for the reasons.
 #pragma once
 
+#include "execution_stack.hpp"
 #include "module.hpp"
 #include "runtime.hpp"
 
@@ -29,13 +30,35 @@ private:
     size_t mapped_ = 0;
 };
 
-/// A native entry point, stored in word 1 of a `jit_enter` instruction. Runs guest code from
-/// that instruction on with the frame at `fp`, until it reaches an instruction it does not
-/// translate: returns that instruction's address (the interpreter goes on from there), or a
-/// TrapKind value (< jit_trap_limit) when the guest trapped or was interrupted.
-using NativeEntry = uintptr_t (*)(uint8_t* fp, uint8_t* mem_base,
-                                  const std::atomic<uint32_t>* interrupt, uint64_t mem_size,
-                                  GlobalInstance* const* globals);
+/// The interpreter state native code reads and updates, owned by one interpreter activation
+/// (interpreter.cpp, run()). "in/out" fields are current on entry and on return; native calls
+/// and returns move fp, cur and frame_top exactly as the interpreter's call and ret do.
+struct NativeState {
+    uint8_t* fp = nullptr;                         ///< in/out
+    FunctionInstance* cur = nullptr;               ///< in/out: the running function
+    CallFrame* frame_top = nullptr;                ///< in/out
+    CallFrame* frame_base = nullptr;               ///< this activation's outermost frame
+    CallFrame* frames_end = nullptr;               ///< call-depth limit
+    uint8_t* stack_end = nullptr;                  ///< value-stack limit
+    const Instance* instance = nullptr;            ///< native calls and returns never leave it
+    FunctionInstance* const* funcs = nullptr;      ///< instance->functions
+    GlobalInstance* const* globals = nullptr;      ///< instance->globals
+    uint8_t* mem_base = nullptr;                   ///< memory 0 (nullptr: none)
+    const uint64_t* mem_size = nullptr;            ///< memory 0's current size in bytes
+    const std::atomic<uint32_t>* interrupt = nullptr;
+    FunctionInstance** publish_cur = nullptr;      ///< where cur is published for the fault
+    CallFrame** publish_frame_top = nullptr;       ///< handler (or a scratch slot without one)
+};
+
+/// Enters native code at `target` (word 1 of a `jit_enter` instruction) with `state`. Runs
+/// until native code reaches an instruction it leaves to the interpreter: returns that
+/// instruction's address (the interpreter goes on from there, with state's fp, cur and
+/// frame_top), or a TrapKind value (< jit_trap_limit) when the guest trapped or was
+/// interrupted.
+using NativeTrampoline = uintptr_t (*)(NativeState* state, uint64_t target);
+
+/// The trampoline (one per process, made at first use).
+NativeTrampoline native_trampoline();
 
 /// Return values of a NativeEntry below this are traps, not code addresses.
 constexpr uintptr_t jit_trap_limit = 256;

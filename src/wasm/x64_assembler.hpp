@@ -173,6 +173,7 @@ public:
     }
     void ret() { byte(0xc3); }
     void jmp_reg(Reg r) { op_rr(W::d, {0xff}, 4, r); }
+    void jmp_mem(const Mem& m) { op_mem(W::d, {0xff}, 4, m); }
     void cmov_rr(W w, Cond c, Reg dst, Reg src) {
         op_rr(w, {0x0f, static_cast<uint8_t>(0x40 + c)}, dst, src);
     }
