@@ -125,6 +125,10 @@ Errno wait_ready(const Env& env, const FdEntry& entry, short events) {
         return errno_::success;
     int shutdown_fd = env.ctx.shutdown_fd();
     if (shutdown_fd < 0) return errno_::success;
+    // A write is never cut short by shutdown: after Ctrl-C a tool prints its summary, and a
+    // reader slower than the tool must still get all of it. The signal supervisor's grace
+    // period (then its hard stop) still bounds a write that never completes.
+    if (events & POLLOUT) return errno_::success;
     int fl = fcntl(entry.host_fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK)) return errno_::success;
     for (;;) {

@@ -90,7 +90,8 @@ Errno gather_iovecs(const Env& env, uint32_t iovs, uint32_t count, IovecList& ou
 Errno read_path(const Env& env, uint32_t ptr, uint32_t len, std::string& out);
 
 /// Blocks until `host_fd` is ready for `events` or shutdown is requested (then EINTR).
-/// Success without waiting for regular files, directories and O_NONBLOCK fds.
+/// Success without waiting for regular files, directories, O_NONBLOCK fds and writes (POLLOUT:
+/// the write itself blocks, uninterrupted by shutdown, so exit-time output is never lost).
 Errno wait_ready(const Env& env, const FdEntry& entry, short events);
 
 /// Builds utimensat(2) times from WASI timestamps and fstflags (EINVAL on contradictory flags).
