@@ -74,7 +74,7 @@ CpuFeatures detect_cpu() {
     CpuFeatures f;
     unsigned a = 0, b = 0, c = 0, d = 0;
     if (__get_cpuid(1, &a, &b, &c, &d)) f.popcnt = (c >> 23) & 1;
-    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) f.tzcnt = (b >> 3) & 1; // BMI1
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) f.tzcnt = (b >> 3) & 1;  // BMI1
     if (__get_cpuid(0x80000001u, &a, &b, &c, &d)) f.lzcnt = (c >> 5) & 1; // ABM
     return f;
 }
@@ -109,6 +109,8 @@ struct Shape {
 
 Shape shape_of(IOp op) {
     switch (op) {
+// X-macro case lists: clang-format 14 does not keep them intact.
+// clang-format off
 #define WBPF_S_NUM(name, opc, arity, ...)                                                          \
     case IOp::name: return {static_cast<uint8_t>((arity) + 1), false};
 #define WBPF_S_SAT(name, ...)                                                                      \
@@ -131,6 +133,7 @@ Shape shape_of(IOp op) {
 #undef WBPF_S_IMM
 #undef WBPF_S_BR
 #undef WBPF_S_ADD_BR
+        // clang-format on
     case IOp::unreachable:
     case IOp::ret:
     case IOp::jit_enter: return {0, false};
@@ -214,7 +217,7 @@ struct Instr {
     uint32_t at;    ///< word index
     uint32_t words; ///< size
     IOp op;
-    bool native;    ///< has a template
+    bool native; ///< has a template
 };
 
 Cond cond_of(IOp generic) {
@@ -229,9 +232,9 @@ class FunctionTranslator {
 public:
     /// A native call's jump to its callee, resolved once every function is translated.
     struct CallFixup {
-        size_t rel32;       ///< the jmp's rel32 field
-        size_t fallback;    ///< an exit to the interpreter at the callee's start
-        uint32_t callee;    ///< defined-function index
+        size_t rel32;    ///< the jmp's rel32 field
+        size_t fallback; ///< an exit to the interpreter at the callee's start
+        uint32_t callee; ///< defined-function index
     };
 
     FunctionTranslator(const Module& module, const CompiledFunction& cf, Assembler& as,
@@ -280,7 +283,7 @@ private:
     Assembler& as_;
     bool explicit_bounds_;
     std::vector<CallFixup>& calls_;
-    Label exit_;          ///< rax = the result; stores fp into the NativeState and returns
+    Label exit_; ///< rax = the result; stores fp into the NativeState and returns
     std::vector<Instr> instrs_;
     std::vector<bool> starts_;
     std::vector<Label> labels_;
@@ -820,8 +823,8 @@ void FunctionTranslator::emit(const Instr& in) {
         static const IOp first32 = IOp::i32_eq_imm;
         static const IOp first64 = IOp::i64_eq_imm;
         const bool wide = k >= first64;
-        const unsigned idx = static_cast<unsigned>(k) -
-                             static_cast<unsigned>(wide ? first64 : first32);
+        const unsigned idx =
+            static_cast<unsigned>(k) - static_cast<unsigned>(wide ? first64 : first32);
         if (idx < 10) {
             static constexpr Cond conds[] = {e, ne, l, b, g, a, le, be, ge, ae};
             const Cond c = conds[idx];
@@ -896,9 +899,10 @@ void FunctionTranslator::emit(const Instr& in) {
         return;
     }
     if (k >= IOp::i32_load_ai && k <= IOp::i64_load32_u_ai) {
-        emit_load(in, static_cast<IOp>(static_cast<unsigned>(k) -
-                                       static_cast<unsigned>(IOp::i32_load_ai) +
-                                       static_cast<unsigned>(IOp::i32_load)),
+        emit_load(in,
+                  static_cast<IOp>(static_cast<unsigned>(k) -
+                                   static_cast<unsigned>(IOp::i32_load_ai) +
+                                   static_cast<unsigned>(IOp::i32_load)),
                   O(3));
         return;
     }
@@ -907,9 +911,10 @@ void FunctionTranslator::emit(const Instr& in) {
         return;
     }
     if (k >= IOp::i32_store_ai && k <= IOp::i64_store32_ai) {
-        emit_store(in, static_cast<IOp>(static_cast<unsigned>(k) -
-                                        static_cast<unsigned>(IOp::i32_store_ai) +
-                                        static_cast<unsigned>(IOp::i32_store)),
+        emit_store(in,
+                   static_cast<IOp>(static_cast<unsigned>(k) -
+                                    static_cast<unsigned>(IOp::i32_store_ai) +
+                                    static_cast<unsigned>(IOp::i32_store)),
                    O(3));
         return;
     }
@@ -950,8 +955,8 @@ void FunctionTranslator::emit(const Instr& in) {
     case IOp::i64_rem_u: {
         const bool wide = k >= IOp::i64_div_s;
         const W w = wide ? W::q : W::d;
-        const bool is_signed = k == IOp::i32_div_s || k == IOp::i32_rem_s ||
-                               k == IOp::i64_div_s || k == IOp::i64_rem_s;
+        const bool is_signed = k == IOp::i32_div_s || k == IOp::i32_rem_s || k == IOp::i64_div_s ||
+                               k == IOp::i64_rem_s;
         const bool rem = k == IOp::i32_rem_s || k == IOp::i32_rem_u || k == IOp::i64_rem_s ||
                          k == IOp::i64_rem_u;
         as_.mov_load(w, rax, slot(O(1)));
@@ -1135,7 +1140,10 @@ void FunctionTranslator::emit(const Instr& in) {
     case IOp::move16:
     case IOp::move32:
     case IOp::move64: {
-        const uint32_t bytes = k == IOp::move8 ? 1 : k == IOp::move16 ? 2 : k == IOp::move32 ? 4 : 8;
+        const uint32_t bytes = k == IOp::move8    ? 1
+                               : k == IOp::move16 ? 2
+                               : k == IOp::move32 ? 4
+                                                  : 8;
         // Both addresses (and, with explicit checks, both bounds) before the write.
         const int32_t src = address(O(0), O(2), O(1), bytes, rax);
         const int32_t dst = address(O(3), O(5), O(4), bytes, rdx);

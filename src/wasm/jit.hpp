@@ -34,20 +34,20 @@ private:
 /// (interpreter.cpp, run()). "in/out" fields are current on entry and on return; native calls
 /// and returns move fp, cur and frame_top exactly as the interpreter's call and ret do.
 struct NativeState {
-    uint8_t* fp = nullptr;                         ///< in/out
-    FunctionInstance* cur = nullptr;               ///< in/out: the running function
-    CallFrame* frame_top = nullptr;                ///< in/out
-    CallFrame* frame_base = nullptr;               ///< this activation's outermost frame
-    CallFrame* frames_end = nullptr;               ///< call-depth limit
-    uint8_t* stack_end = nullptr;                  ///< value-stack limit
-    const Instance* instance = nullptr;            ///< native calls and returns never leave it
-    FunctionInstance* const* funcs = nullptr;      ///< instance->functions
-    GlobalInstance* const* globals = nullptr;      ///< instance->globals
-    uint8_t* mem_base = nullptr;                   ///< memory 0 (nullptr: none)
-    const uint64_t* mem_size = nullptr;            ///< memory 0's current size in bytes
+    uint8_t* fp = nullptr;                    ///< in/out
+    FunctionInstance* cur = nullptr;          ///< in/out: the running function
+    CallFrame* frame_top = nullptr;           ///< in/out
+    CallFrame* frame_base = nullptr;          ///< this activation's outermost frame
+    CallFrame* frames_end = nullptr;          ///< call-depth limit
+    uint8_t* stack_end = nullptr;             ///< value-stack limit
+    const Instance* instance = nullptr;       ///< native calls and returns never leave it
+    FunctionInstance* const* funcs = nullptr; ///< instance->functions
+    GlobalInstance* const* globals = nullptr; ///< instance->globals
+    uint8_t* mem_base = nullptr;              ///< memory 0 (nullptr: none)
+    const uint64_t* mem_size = nullptr;       ///< memory 0's current size in bytes
     const std::atomic<uint32_t>* interrupt = nullptr;
-    FunctionInstance** publish_cur = nullptr;      ///< where cur is published for the fault
-    CallFrame** publish_frame_top = nullptr;       ///< handler (or a scratch slot without one)
+    FunctionInstance** publish_cur = nullptr; ///< where cur is published for the fault
+    CallFrame** publish_frame_top = nullptr;  ///< handler (or a scratch slot without one)
 };
 
 /// Enters native code at `target` (word 1 of a `jit_enter` instruction) with `state`. Runs

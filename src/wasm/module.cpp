@@ -1,7 +1,7 @@
 #include "module.hpp"
 
 #include "code.hpp" // completes CompiledFunction for unique_ptr's destructor
-#include "jit.hpp"   // completes NativeCode likewise
+#include "jit.hpp"  // completes NativeCode likewise
 
 namespace wbpf::wasm {
 

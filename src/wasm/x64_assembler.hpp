@@ -39,8 +39,8 @@ enum class W : uint8_t { d, q };
 
 /// A position in the code that jumps refer to; bound once, referred to any number of times.
 struct Label {
-    int64_t bound = -1;           ///< code offset, -1 until bound
-    std::vector<size_t> patches;  ///< offsets of rel32 fields that refer to it
+    int64_t bound = -1;          ///< code offset, -1 until bound
+    std::vector<size_t> patches; ///< offsets of rel32 fields that refer to it
 };
 
 class Assembler {
@@ -149,7 +149,9 @@ public:
     void popcnt(W w, Reg dst, const Mem& m) { op_mem(w, {0x0f, 0xb8}, dst, m, 0xf3); }
 
     // ---- division: edx:eax / r (div = /6, idiv = /7); cdq/cqo sign-extend eax/rax ----
-    void div(W w, Reg r, bool is_signed) { op_rr(w, {0xf7}, static_cast<Reg>(is_signed ? 7 : 6), r); }
+    void div(W w, Reg r, bool is_signed) {
+        op_rr(w, {0xf7}, static_cast<Reg>(is_signed ? 7 : 6), r);
+    }
     void cdq(W w) {
         if (w == W::q) byte(0x48);
         byte(0x99);
@@ -216,8 +218,8 @@ private:
     /// REX prefix when needed: W, R (reg), X (index), B (base/rm). `byte_regs`: an 8-bit
     /// register operand 4-7 needs a REX to mean spl..dil rather than ah..bh.
     void rex(bool w, unsigned reg, unsigned rm, unsigned index, bool force) {
-        const uint8_t bits = static_cast<uint8_t>((w ? 8 : 0) | ((reg >> 3) << 2) |
-                                                  ((index >> 3) << 1) | (rm >> 3));
+        const uint8_t bits =
+            static_cast<uint8_t>((w ? 8 : 0) | ((reg >> 3) << 2) | ((index >> 3) << 1) | (rm >> 3));
         if (bits || force) byte(static_cast<uint8_t>(0x40 | bits));
     }
 

@@ -131,7 +131,7 @@ struct Outcome {
 uint64_t hash_memory(const Instance& instance) {
     if (instance.memories.empty()) return 0;
     const MemoryInstance& m = *instance.memories[0];
-    uint64_t h = 1469598103934665603ull; // FNV-1a
+    uint64_t h = 1469598103934665603ull;                     // FNV-1a
     const uint64_t n = std::min<uint64_t>(m.size, 4u << 20); // bounded cost per input
     for (uint64_t i = 0; i < n; ++i)
         h = (h ^ m.data[i]) * 1099511628211ull;
@@ -195,8 +195,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     interpreted_only.native_code = false;
     const Outcome interpreted =
         run_module(parse_module(std::span<const uint8_t>(data, size), interpreted_only));
-    if (!native.interrupted && !interpreted.interrupted &&
-        native.observed != interpreted.observed)
+    if (!native.interrupted && !interpreted.interrupted && native.observed != interpreted.observed)
         __builtin_trap(); // the JIT and the interpreter disagree
     return 0;
 }

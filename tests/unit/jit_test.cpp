@@ -119,11 +119,9 @@ TEST_P(Jit, ComputesExactlyWhatTheInterpreterComputes) {
         reference_store.instantiate(parse_module(assemble(mixed_wat), interpreted), Imports{});
     std::vector<Value> expected;
     const std::vector<Value> args{Value{20000u}};
-    ASSERT_TRUE(
-        reference_store.call(*reference.find_function("churn"), args, expected).ok());
+    ASSERT_TRUE(reference_store.call(*reference.find_function("churn"), args, expected).ok());
     EXPECT_EQ(first, expected.at(0).i64);
-    ASSERT_TRUE(
-        reference_store.call(*reference.find_function("churn"), args, expected).ok());
+    ASSERT_TRUE(reference_store.call(*reference.find_function("churn"), args, expected).ok());
     EXPECT_EQ(second, expected.at(0).i64);
     MemoryInstance* mine = instance_->find_memory("mem");
     MemoryInstance* theirs = reference.find_memory("mem");
@@ -132,8 +130,8 @@ TEST_P(Jit, ComputesExactlyWhatTheInterpreterComputes) {
 
 TEST_P(Jit, DivisionTrapKeepsKindAndBacktrace) {
     ASSERT_TRUE(call("divide", {Value{9u}}).ok());
-    EXPECT_EQ(results_.at(0).i32, 100u / 9 + 100u / 8 + 100u / 7 + 100u / 6 + 100u / 5 +
-                                      100u / 4 + 100u / 3 + 100u / 2 + 100u / 1 + 1);
+    EXPECT_EQ(results_.at(0).i32, 100u / 9 + 100u / 8 + 100u / 7 + 100u / 6 + 100u / 5 + 100u / 4 +
+                                      100u / 3 + 100u / 2 + 100u / 1 + 1);
     const ExecResult r = call("divide", {Value{10u}});
     EXPECT_EQ(r.trap, TrapKind::integer_divide_by_zero);
     ASSERT_EQ(r.backtrace.size(), 3u);
