@@ -206,6 +206,14 @@ bool install_memory_fault_handler() {
 using S32 = int32_t;
 using S64 = int64_t;
 
+/// The instance ran its countdown of calls and loop iterations: its module gets native code
+/// now if it waits for that (JitMode::when_hot). The caller's next dispatch reads the patched
+/// code, so native code takes over at once.
+[[gnu::noinline, gnu::cold]] void become_hot(Instance* inst) {
+    inst->native_countdown = UINT32_MAX;
+    if (inst->module->native_when_hot) jit_translate_when_hot(const_cast<Module&>(*inst->module));
+}
+
 /// The interpreter loop. With function == nullptr it only reports its handler table.
 /// With guard pages, `guard` is this activation's GuardFrame (tls_guard points to it).
 [[gnu::noinline]] TrapKind run(Store* store, FunctionInstance* function, uint8_t* fp,
@@ -230,7 +238,6 @@ using S64 = int64_t;
         return TrapKind::none;
     }
 
-    static const NativeTrampoline trampoline = native_trampoline();
     ExecutionStack& st = store->stack();
     const std::atomic<uint32_t>& interrupt = store->interrupt_flag();
     uint8_t* const stack_end = reinterpret_cast<uint8_t*>(st.slots_end);
@@ -255,6 +262,7 @@ using S64 = int64_t;
     // What native code reads and updates (jit.hpp). Context fields follow LOAD_CONTEXT; fp,
     // cur and frame_top are handed over at each entry and taken back at each exit.
     NativeState native;
+    uint32_t* native_countdown = nullptr; // the running instance's (Instance::native_countdown)
     native.frame_base = frame_base;
     native.frames_end = frames_end;
     native.stack_end = stack_end;
@@ -290,6 +298,7 @@ using S64 = int64_t;
         native.globals = globals;                                                                  \
         native.mem_base = mem_base;                                                                \
         native.mem_size = mem_size_ptr;                                                            \
+        native_countdown = &inst->native_countdown;                                                \
     } while (0)
 #if WBPF_GUARD_PAGES
 // The memory size is read where needed (memory.size and the bulk operations), never cached.
@@ -316,8 +325,12 @@ using S64 = int64_t;
 #define JUMP(offset)                                                                               \
     do {                                                                                           \
         const int32_t jump_ = (offset);                                                            \
-        if (jump_ <= 0 && interrupt.load(std::memory_order_relaxed)) [[unlikely]]                  \
-            TRAP(TrapKind::interrupted);                                                           \
+        if (jump_ <= 0) {                                                                          \
+            if (interrupt.load(std::memory_order_relaxed)) [[unlikely]]                            \
+                TRAP(TrapKind::interrupted);                                                       \
+            if (--*native_countdown == 0) [[unlikely]]                                             \
+                become_hot(inst);                                                                  \
+        }                                                                                          \
         pc += jump_;                                                                               \
         NEXT();                                                                                    \
     } while (0)
@@ -937,7 +950,8 @@ L_jit_enter : {
     native.fp = fp;
     native.cur = cur;
     native.frame_top = frame_top;
-    const uintptr_t next = trampoline(&native, pc[1]);
+    // Loaded here, not cached: a nested activation may have made the module native meanwhile.
+    const uintptr_t next = inst->module->native->trampoline()(&native, pc[1]);
     fp = native.fp;
     cur = native.cur;
     frame_top = native.frame_top;
@@ -971,6 +985,8 @@ do_call:
             TRAP(TrapKind::call_stack_exhausted);
         if (interrupt.load(std::memory_order_relaxed)) [[unlikely]]
             TRAP(TrapKind::interrupted);
+        if (--*native_countdown == 0) [[unlikely]]
+            become_hot(inst);
         frame_top->return_pc = pc;
         frame_top->fp = fp;
         frame_top->function = cur;

@@ -35,8 +35,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
-#include <unordered_map>
+#include <optional>
 #include <vector>
 
 namespace wbpf::wasm {
@@ -84,17 +85,49 @@ const CpuFeatures& cpu() {
     return features;
 }
 
-/// Handler address -> instruction kind. Identical handlers may share an address; any kind
-/// mapped to it then has the same behaviour and size, so either translation is right.
-const std::unordered_map<uint64_t, IOp>& kind_of_handler() {
-    static const auto map = [] {
-        std::unordered_map<uint64_t, IOp> m;
+/// Handler address -> instruction kind: open addressing with a multiplicative hash (a
+/// std::unordered_map's modulo per lookup was most of the translation time at load).
+/// Identical handlers may share an address; any kind mapped to it then has the same behaviour
+/// and size, so either translation is right.
+class HandlerKinds {
+public:
+    HandlerKinds() {
         const void* const* table = interpreter_handler_table();
-        for (size_t i = 0; i < static_cast<size_t>(IOp::count_); ++i)
-            m.emplace(reinterpret_cast<uint64_t>(table[i]), static_cast<IOp>(i));
-        return m;
-    }();
-    return map;
+        for (size_t i = 0; i < static_cast<size_t>(IOp::count_); ++i) {
+            const auto key = reinterpret_cast<uint64_t>(table[i]);
+            size_t slot = hash(key);
+            while (keys_[slot] != 0 && keys_[slot] != key)
+                slot = (slot + 1) & (size - 1);
+            if (keys_[slot] == 0) {
+                keys_[slot] = key;
+                kinds_[slot] = static_cast<IOp>(i);
+            }
+        }
+    }
+    /// The kind of the handler at `key`; false if it is no handler.
+    bool find(uint64_t key, IOp& kind) const noexcept {
+        for (size_t slot = hash(key); keys_[slot] != 0; slot = (slot + 1) & (size - 1)) {
+            if (keys_[slot] == key) {
+                kind = kinds_[slot];
+                return true;
+            }
+        }
+        return false;
+    }
+
+private:
+    static constexpr size_t size = 2048; // > 4x the kinds: short probe runs
+    static size_t hash(uint64_t key) noexcept {
+        return static_cast<size_t>((key * 0x9e3779b97f4a7c15ull) >> 53); // top 11 bits
+    }
+    uint64_t keys_[size] = {};
+    IOp kinds_[size] = {};
+};
+static_assert(static_cast<size_t>(IOp::count_) * 4 < 2048);
+
+const HandlerKinds& kind_of_handler() {
+    static const HandlerKinds kinds;
+    return kinds;
 }
 
 constexpr bool is_i64_name(const char* name) {
@@ -305,9 +338,8 @@ bool FunctionTranslator::decode() {
     const size_t n = cf_.code.size();
     starts_.assign(n, false);
     for (size_t w = 0; w < n;) {
-        const auto it = kinds.find(code_[w]);
-        if (it == kinds.end()) return false;
-        const IOp k = it->second;
+        IOp k{};
+        if (!kinds.find(code_[w], k)) return false;
         if (k == IOp::jit_enter) return false;
         const uint32_t words = words_of(k, code_ + w);
         if (w + words > n) return false;
@@ -1218,16 +1250,41 @@ void FunctionTranslator::emit(const Instr& in) {
 
 } // namespace
 
+namespace {
+
+/// WBPF_JIT from the environment, if set to a mode.
+std::optional<JitMode> environment_mode() {
+    const char* v = std::getenv("WBPF_JIT");
+    if (v == nullptr) return std::nullopt;
+    if (std::strcmp(v, "0") == 0 || std::strcmp(v, "off") == 0) return JitMode::off;
+    if (std::strcmp(v, "eager") == 0) return JitMode::eager;
+    if (std::strcmp(v, "hot") == 0 || std::strcmp(v, "1") == 0) return JitMode::when_hot;
+    return std::nullopt;
+}
+
+} // namespace
+
 bool jit_available() noexcept {
 #if defined(__x86_64__) && defined(__linux__)
-    static const bool enabled = [] {
-        const char* v = std::getenv("WBPF_JIT");
-        return v == nullptr || std::strcmp(v, "0") != 0;
-    }();
+    static const bool enabled = environment_mode() != JitMode::off;
     return enabled;
 #else
     return false;
 #endif
+}
+
+JitMode jit_mode(JitMode requested) noexcept {
+    if (!jit_available()) return JitMode::off;
+    static const std::optional<JitMode> forced = environment_mode();
+    return forced ? *forced : requested;
+}
+
+void jit_translate_when_hot(Module& module) {
+    static std::mutex lock;
+    const std::lock_guard guard(lock);
+    if (!module.native_when_hot || module.native) return;
+    module.native_when_hot = false;
+    module.native = jit_compile(module);
 }
 
 std::unique_ptr<NativeCode> jit_compile(Module& module) {
@@ -1243,6 +1300,21 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
     std::vector<FunctionTranslator::CallFixup> calls;
     std::vector<size_t> starts(module.compiled.size(), SIZE_MAX);
     std::vector<std::pair<uint32_t, size_t>> entries;
+    size_t words = 0;
+    for (const auto& cf : module.compiled)
+        words += cf->code.size();
+    as.code.reserve(words * 10); // about what the templates make per word of internal code
+    // The trampoline, at offset 0 (NativeCode::trampoline): (rdi = state, rsi = target) loads
+    // the pinned registers and jumps.
+    as.mov_rr(W::q, r8, rdi);
+    as.mov_rr(W::q, rax, rsi);
+    as.mov_load(W::q, rdi, WBPF_STATE(fp));
+    as.mov_load(W::q, rsi, WBPF_STATE(mem_base));
+    as.mov_load(W::q, r9, WBPF_STATE(globals));
+    as.mov_load(W::q, r10, WBPF_STATE(interrupt));
+    as.mov_load(W::q, r11, WBPF_STATE(mem_size));
+    as.mov_load(W::q, r11, at(r11, 0));
+    as.jmp_reg(rax);
     for (size_t i = 0; i < module.compiled.size(); ++i) {
         CompiledFunction& cf = *module.compiled[i];
         FunctionTranslator translator(module, cf, as, explicit_bounds, calls);
@@ -1265,24 +1337,6 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
         p.function->code[p.at + 1] = reinterpret_cast<uint64_t>(native->base() + p.offset);
     }
     return native;
-}
-
-NativeTrampoline native_trampoline() {
-    static const NativeCode* const code = [] {
-        // (rdi = state, rsi = target): load the pinned registers, jump.
-        Assembler as;
-        as.mov_rr(W::q, r8, rdi);
-        as.mov_rr(W::q, rax, rsi);
-        as.mov_load(W::q, rdi, WBPF_STATE(fp));
-        as.mov_load(W::q, rsi, WBPF_STATE(mem_base));
-        as.mov_load(W::q, r9, WBPF_STATE(globals));
-        as.mov_load(W::q, r10, WBPF_STATE(interrupt));
-        as.mov_load(W::q, r11, WBPF_STATE(mem_size));
-        as.mov_load(W::q, r11, at(r11, 0));
-        as.jmp_reg(rax);
-        return new NativeCode(as.code.data(), as.size()); // lives as long as the process
-    }();
-    return reinterpret_cast<NativeTrampoline>(const_cast<uint8_t*>(code->base()));
 }
 
 } // namespace wbpf::wasm

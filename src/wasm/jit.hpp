@@ -6,6 +6,7 @@
 #include "execution_stack.hpp"
 #include "module.hpp"
 #include "runtime.hpp"
+#include "wasm.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -13,22 +14,6 @@
 #include <memory>
 
 namespace wbpf::wasm {
-
-/// Native code of one module, in one read+execute mapping (never writable once made).
-class NativeCode {
-public:
-    NativeCode(const uint8_t* code, size_t size);
-    ~NativeCode();
-    NativeCode(const NativeCode&) = delete;
-    NativeCode& operator=(const NativeCode&) = delete;
-    const uint8_t* base() const noexcept { return base_; }
-    size_t size() const noexcept { return size_; }
-
-private:
-    uint8_t* base_ = nullptr;
-    size_t size_ = 0;
-    size_t mapped_ = 0;
-};
 
 /// The interpreter state native code reads and updates, owned by one interpreter activation
 /// (interpreter.cpp, run()). "in/out" fields are current on entry and on return; native calls
@@ -57,14 +42,38 @@ struct NativeState {
 /// interrupted.
 using NativeTrampoline = uintptr_t (*)(NativeState* state, uint64_t target);
 
-/// The trampoline (one per process, made at first use).
-NativeTrampoline native_trampoline();
+/// Native code of one module, in one read+execute mapping (never writable once made).
+class NativeCode {
+public:
+    NativeCode(const uint8_t* code, size_t size);
+    ~NativeCode();
+    NativeCode(const NativeCode&) = delete;
+    NativeCode& operator=(const NativeCode&) = delete;
+    const uint8_t* base() const noexcept { return base_; }
+    /// The module's entry into native code (at offset 0; see NativeTrampoline).
+    NativeTrampoline trampoline() const noexcept {
+        return reinterpret_cast<NativeTrampoline>(const_cast<uint8_t*>(base_));
+    }
+    size_t size() const noexcept { return size_; }
 
-/// Return values of a NativeEntry below this are traps, not code addresses.
+private:
+    uint8_t* base_ = nullptr;
+    size_t size_ = 0;
+    size_t mapped_ = 0;
+};
+
+/// Return values of a NativeTrampoline below this are traps, not code addresses.
 constexpr uintptr_t jit_trap_limit = 256;
 
 /// True when this build and CPU can run native code, and WBPF_JIT=0 is not set.
 bool jit_available() noexcept;
+
+/// The mode to use for `requested`: off without a JIT; else WBPF_JIT's if set.
+JitMode jit_mode(JitMode requested) noexcept;
+
+/// Translates `module` now if it waits for its first hot instance (Module::native_when_hot)
+/// and has no native code yet. Serialised by a lock: different Stores may share the module.
+void jit_translate_when_hot(Module& module);
 
 /// Translates every compiled function of `module` and patches the instructions where the
 /// interpreter enters native code into `jit_enter`. Returns the native code (nullptr when

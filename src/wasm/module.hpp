@@ -126,6 +126,8 @@ struct Module {
     std::vector<std::unique_ptr<CompiledFunction>> compiled;
     /// Native code the JIT made for `compiled` (jit.hpp); nullptr when there is none.
     std::unique_ptr<NativeCode> native;
+    /// Translate to native code once an instance gets hot (JitMode::when_hot; jit.hpp).
+    bool native_when_hot = false;
 
     Module();
     ~Module();

@@ -12,7 +12,11 @@ std::shared_ptr<const Module> parse_module(std::span<const uint8_t> bytes,
     std::vector<bool> declared_refs;
     validate_module(*module, declared_refs);
     compile_functions(*module, declared_refs);
-    if (options.native_code) module->native = jit_compile(*module);
+    switch (jit_mode(options.jit)) {
+    case JitMode::off: break;
+    case JitMode::when_hot: module->native_when_hot = true; break;
+    case JitMode::eager: module->native = jit_compile(*module); break;
+    }
     return module;
 }
 

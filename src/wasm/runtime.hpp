@@ -178,6 +178,9 @@ public:
     /// Per data segment: true once dropped (by data.drop, or active segments after
     /// instantiation); a dropped segment behaves as empty.
     std::vector<bool> data_dropped;
+    /// Calls and loop iterations the interpreter may still run in this instance before its
+    /// module is translated to native code (JitMode::when_hot); see interpreter.cpp.
+    uint32_t native_countdown = 20000;
 
     std::optional<Extern> find_export(std::string_view name) const noexcept;
     FunctionInstance* find_function(std::string_view name) const noexcept;

@@ -24,11 +24,19 @@
 
 namespace wbpf::wasm {
 
+/// When the JIT (jit.hpp) translates a module to native code, where the platform allows.
+enum class JitMode : uint8_t {
+    off,      ///< never: interpreted only
+    when_hot, ///< once an instance of it has run a while (so short runs pay nothing for it)
+    eager,    ///< at load, in parse_module
+};
+
 struct ParseOptions {
     DecodeLimits limits;
-    /// Translate hot code to native code where the platform allows (jit.hpp); the environment
-    /// variable WBPF_JIT=0 turns it off regardless.
-    bool native_code = true;
+    /// The environment variable WBPF_JIT overrides it: 0 (or off), hot, eager.
+    /// when_hot translates and patches the module's code while a guest runs, so a Module
+    /// used from several threads at once must be parsed with eager or off.
+    JitMode jit = JitMode::when_hot;
 };
 
 /// Decodes, validates and compiles a binary module. Throws MalformedError, ValidationError or

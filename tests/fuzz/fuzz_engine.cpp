@@ -185,14 +185,16 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::shared_ptr<const Module> module;
     try {
-        module = parse_module(std::span<const uint8_t>(data, size));
+        ParseOptions eager; // native code for everything, not only for what gets hot
+        eager.jit = JitMode::eager;
+        module = parse_module(std::span<const uint8_t>(data, size), eager);
     } catch (const Error&) {
         return 0;
     }
     const Outcome native = run_module(module);
     if (!jit_available()) return 0;
     ParseOptions interpreted_only;
-    interpreted_only.native_code = false;
+    interpreted_only.jit = JitMode::off;
     const Outcome interpreted =
         run_module(parse_module(std::span<const uint8_t>(data, size), interpreted_only));
     if (!native.interrupted && !interpreted.interrupted && native.observed != interpreted.observed)

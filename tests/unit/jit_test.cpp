@@ -1,6 +1,6 @@
 // The JIT (src/wasm/jit.cpp) against the interpreter: native code is made where it should be,
 // computes exactly what the interpreter computes, traps with the same kind and backtrace, and
-// stops on an interrupt. Every module runs twice: ParseOptions::native_code on and off.
+// stops on an interrupt. Every module runs twice: ParseOptions::jit eager and off.
 #include "wasm/jit.hpp"
 #include "wasm/wasm.hpp"
 #include "wat.hpp"
@@ -81,7 +81,7 @@ protected:
     void SetUp() override {
         if (!have_wat2wasm()) GTEST_SKIP() << "wat2wasm not installed";
         ParseOptions options;
-        options.native_code = GetParam();
+        options.jit = GetParam() ? JitMode::eager : JitMode::off;
         module_ = parse_module(assemble(mixed_wat), options);
         instance_ = &store_.instantiate(module_, Imports{});
     }
@@ -100,12 +100,12 @@ protected:
 };
 
 TEST_P(Jit, NativeCodeIsMadeOnlyWhenAskedAndAvailable) {
-    EXPECT_EQ(module_->native != nullptr, GetParam() && jit_available());
+    EXPECT_EQ(module_->native != nullptr, GetParam() && jit_mode(JitMode::eager) == JitMode::eager);
     if (GetParam() && !jit_available()) GTEST_SKIP() << "no JIT on this platform (or WBPF_JIT=0)";
 }
 
 TEST_P(Jit, ComputesExactlyWhatTheInterpreterComputes) {
-    // The expected value is the interpreter's (native_code = false), fixed here so that both
+    // The expected value is the interpreter's (JitMode::off), fixed here so that both
     // parameterisations must produce it.
     ASSERT_TRUE(call("churn", {Value{20000u}}).ok());
     const uint64_t first = results_.at(0).i64;
@@ -113,7 +113,7 @@ TEST_P(Jit, ComputesExactlyWhatTheInterpreterComputes) {
     // The global counter carries over between calls: the second result differs by its step.
     const uint64_t second = results_.at(0).i64;
     ParseOptions interpreted;
-    interpreted.native_code = false;
+    interpreted.jit = JitMode::off;
     Store reference_store;
     Instance& reference =
         reference_store.instantiate(parse_module(assemble(mixed_wat), interpreted), Imports{});
@@ -163,6 +163,34 @@ TEST_P(Jit, InterruptStopsALoopAndTheStoreRunsOn) {
     store_.clear_interrupt();
     ASSERT_TRUE(call("divide", {Value{1u}}).ok());
     EXPECT_EQ(results_.at(0).i32, 100u / 9 + 1);
+}
+
+// The default mode: nothing is translated at load; a loop running long enough makes the
+// module native mid-call, and the result is the same.
+TEST(JitWhenHot, ModuleBecomesNativeOnceAnInstanceIsHot) {
+    if (!have_wat2wasm()) GTEST_SKIP() << "wat2wasm not installed";
+    if (jit_mode(JitMode::when_hot) != JitMode::when_hot) GTEST_SKIP() << "JIT off here";
+    auto module = parse_module(assemble(mixed_wat));
+    EXPECT_EQ(module->native, nullptr);
+    Store store;
+    Instance& instance = store.instantiate(module, Imports{});
+    std::vector<Value> results;
+    const std::vector<Value> few{Value{30u}};
+    ASSERT_TRUE(store.call(*instance.find_function("churn"), few, results).ok());
+    EXPECT_EQ(module->native, nullptr) << "30 iterations are not hot";
+    const std::vector<Value> many{Value{60000u}};
+    ASSERT_TRUE(store.call(*instance.find_function("churn"), many, results).ok());
+    EXPECT_NE(module->native, nullptr);
+    const uint64_t hot = results.at(0).i64;
+
+    ParseOptions interpreted;
+    interpreted.jit = JitMode::off;
+    Store reference_store;
+    Instance& reference =
+        reference_store.instantiate(parse_module(assemble(mixed_wat), interpreted), Imports{});
+    ASSERT_TRUE(reference_store.call(*reference.find_function("churn"), few, results).ok());
+    ASSERT_TRUE(reference_store.call(*reference.find_function("churn"), many, results).ok());
+    EXPECT_EQ(hot, results.at(0).i64);
 }
 
 INSTANTIATE_TEST_SUITE_P(NativeAndInterpreted, Jit, ::testing::Bool(),
