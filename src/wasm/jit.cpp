@@ -284,6 +284,8 @@ public:
 
 private:
     bool decode();
+    /// Every branch target (word index) of `in`, if it branches.
+    void branch_targets(const Instr& in, std::vector<int64_t>& out) const;
     bool has_template(const Instr& in) const;
     void emit(const Instr& in);
     void emit_exit(uint32_t at);
@@ -332,6 +334,25 @@ private:
     std::vector<TableEntry> tables_;
     bool trap_used_[16] = {};
 };
+
+void FunctionTranslator::branch_targets(const Instr& in, std::vector<int64_t>& out) const {
+    const IOp k = in.op;
+    if (k == IOp::br) {
+        out.push_back(target(in, 0));
+    } else if (k == IOp::br_if || k == IOp::br_unless) {
+        out.push_back(target(in, 1));
+    } else if (k == IOp::br_i32_test_imm || k == IOp::br_i32_test_z_imm) {
+        out.push_back(target(in, 2));
+    } else if (k == IOp::br_table) {
+        for (uint32_t t = 0; t <= op(in, 1); ++t)
+            out.push_back(target(in, 2 + t));
+    } else if (k >= IOp::br_i32_eq && k <= IOp::br_i64_ge_u_imm) {
+        const unsigned rel = static_cast<unsigned>(k) - static_cast<unsigned>(IOp::br_i32_eq);
+        out.push_back(target(in, rel >= 20 && rel % 2 == 1 ? 1 : 2));
+    } else if (k >= IOp::add_br_i32_eq && k <= IOp::add_br_i32_ge_u_imm) {
+        out.push_back(target(in, 4));
+    }
+}
 
 bool FunctionTranslator::decode() {
     const auto& kinds = kind_of_handler();
@@ -675,19 +696,21 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
             continue;
         entry_instrs.push_back(i);
     }
-    // Branch targets of interpreted branches (br_table) are resume points too.
+    // Loop headers (backward branch targets) and the targets of interpreted branches: there
+    // the interpreter arrives by a branch, e.g. in a loop of a function that was running
+    // when its module became native.
     std::vector<uint32_t> index_of(cf_.code.size(), 0);
     for (size_t i = 0; i < instrs_.size(); ++i)
         index_of[instrs_[i].at] = static_cast<uint32_t>(i);
+    std::vector<int64_t> targets;
     for (const Instr& in : instrs_) {
-        if (in.op != IOp::br_table || in.native) continue;
-        const uint32_t n = op(in, 1);
-        for (uint32_t t = 0; t <= n; ++t) {
-            const int64_t w = target(in, 2 + t);
-            if (!is_start(w)) continue;
-            const Instr& to = instrs_[index_of[static_cast<size_t>(w)]];
-            if (to.native && to.words >= 2 && to.op != IOp::call)
-                entry_instrs.push_back(index_of[static_cast<size_t>(w)]);
+        targets.clear();
+        branch_targets(in, targets);
+        for (int64_t w : targets) {
+            if (!is_start(w) || (in.native && w > static_cast<int64_t>(in.at))) continue;
+            const uint32_t i = index_of[static_cast<size_t>(w)];
+            const Instr& to = instrs_[i];
+            if (to.native && to.words >= 2 && to.op != IOp::call) entry_instrs.push_back(i);
         }
     }
     if (entry_instrs.empty() && !instrs_[0].native) return false;
