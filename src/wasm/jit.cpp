@@ -1297,7 +1297,7 @@ bool jit_available() noexcept {
 }
 
 JitMode jit_mode(JitMode requested) noexcept {
-    if (!jit_available()) return JitMode::off;
+    if (!jit_available() || requested == JitMode::off) return JitMode::off;
     static const std::optional<JitMode> forced = environment_mode();
     return forced ? *forced : requested;
 }

@@ -68,7 +68,9 @@ constexpr uintptr_t jit_trap_limit = 256;
 /// True when this build and CPU can run native code, and WBPF_JIT=0 is not set.
 bool jit_available() noexcept;
 
-/// The mode to use for `requested`: off without a JIT; else WBPF_JIT's if set.
+/// The mode to use for `requested`: off without a JIT or when off is requested; else
+/// WBPF_JIT's if set (so the environment can turn the JIT off or make it eager, but never
+/// turns on native code a caller asked not to have).
 JitMode jit_mode(JitMode requested) noexcept;
 
 /// Translates `module` now if it waits for its first hot instance (Module::native_when_hot)

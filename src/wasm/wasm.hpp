@@ -33,7 +33,7 @@ enum class JitMode : uint8_t {
 
 struct ParseOptions {
     DecodeLimits limits;
-    /// The environment variable WBPF_JIT overrides it: 0 (or off), hot, eager.
+    /// The environment variable WBPF_JIT (0 or off, hot, eager) overrides it, except off.
     /// when_hot translates and patches the module's code while a guest runs, so a Module
     /// used from several threads at once must be parsed with eager or off.
     JitMode jit = JitMode::when_hot;
