@@ -25,6 +25,7 @@ BpfRuntime::BpfRuntime(BpfOptions options) : options_(options) {
 }
 
 BpfRuntime::~BpfRuntime() {
+    const wasi::ShutdownToken::TeardownScope teardown(options_.shutdown);
     // Newest first: later objects may use earlier ones' maps.
     while (!objects_.empty()) {
         auto last = std::prev(objects_.end());
@@ -112,6 +113,7 @@ int BpfRuntime::close_object(uint64_t handle) {
     auto found = objects_.find(handle);
     if (found == objects_.end()) return -EINVAL;
     if (found->second->active_polls > 0) return -EBUSY;
+    const wasi::ShutdownToken::TeardownScope teardown(options_.shutdown);
     forget_fds(handle);
     objects_.erase(found);
     return 0;

@@ -21,6 +21,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds hard_stop_delay{2000};
+/// How often a grace period that ran out during host teardown looks again.
+constexpr std::chrono::milliseconds teardown_recheck{50};
 
 sigset_t shutdown_signals() {
     sigset_t set;
@@ -109,7 +111,13 @@ void SignalSupervisor::run() noexcept {
                 }
             }
         }
-        if (state == State::draining && Clock::now() >= deadline) force = true;
+        if (state == State::draining && Clock::now() >= deadline) {
+            // Detaching BPF programs is not the guest dawdling: wait for it, re-checking.
+            if (token_.tearing_down() && !force)
+                deadline = Clock::now() + teardown_recheck;
+            else
+                force = true;
+        }
         if (force && state == State::draining) {
             forced_ = true;
             if (wasm::Store* store = store_.load()) store->request_interrupt();
