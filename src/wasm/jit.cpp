@@ -65,6 +65,9 @@ namespace {
 
 using namespace x64;
 
+/// LZCNT, TZCNT (BMI1) and POPCNT, read once with CPUID (glibc's <sys/platform/x86.h> would
+/// save that, but it is C only: clang rejects its _Bool in C++). Without them the bit counts stay
+/// interpreted: LZCNT and TZCNT would silently decode as BSR and BSF on older CPUs.
 struct CpuFeatures {
     bool lzcnt = false;
     bool tzcnt = false;
@@ -255,12 +258,11 @@ struct Instr {
     bool native; ///< has a template
 };
 
-Cond cond_of(IOp generic) {
-    // The ten integer comparisons in CMP_OPS order: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s
-    // ge_u.
+/// The x86 condition of comparison number `i` in CMP_OPS order (eq ne lt_s lt_u gt_s gt_u le_s
+/// le_u ge_s ge_u), the order every comparison family of code.hpp follows.
+Cond comparison(unsigned i) {
     static constexpr Cond conds[] = {e, ne, l, b, g, a, le, be, ge, ae};
-    const auto i = static_cast<size_t>(generic) - static_cast<size_t>(IOp::i32_eq);
-    return conds[i % 10];
+    return conds[i];
 }
 
 class FunctionTranslator {
@@ -310,7 +312,13 @@ private:
     /// at(rsi, rax, disp). Returns the displacement (offsets beyond int32 are added to rax).
     int32_t address(uint32_t addr_slot, uint32_t add, uint32_t offset, uint32_t bytes,
                     Reg reg = rax);
-    void branch(int64_t target_word, Label& taken_or_null);
+    /// rax = rax OP imm (64-bit): an immediate when it fits sign-extended, else through rcx.
+    void alu_imm64(Assembler::Alu alu, uint64_t imm);
+    /// The shared exit returning `kind`, marked as used.
+    Label& trap_label(TrapKind kind) {
+        trap_used_[static_cast<size_t>(kind)] = true;
+        return trap_labels_[static_cast<size_t>(kind)];
+    }
     void jump_to(const Instr& in, int64_t target_word);
     void cond_jump(const Instr& in, Cond c, int64_t target_word);
 
@@ -754,8 +762,7 @@ int32_t FunctionTranslator::address(uint32_t addr_slot, uint32_t add, uint32_t o
         as_.mov_imm(rcx, static_cast<uint64_t>(offset) + bytes);
         as_.alu_rr(W::q, Assembler::add, rcx, reg);
         as_.alu_rr(W::q, Assembler::cmp, rcx, r11);
-        trap_used_[static_cast<size_t>(TrapKind::out_of_bounds_memory)] = true;
-        as_.jcc(a, trap_labels_[static_cast<size_t>(TrapKind::out_of_bounds_memory)]);
+        as_.jcc(a, trap_label(TrapKind::out_of_bounds_memory));
     }
     if (offset <= INT32_MAX) return static_cast<int32_t>(offset);
     as_.mov_imm(rcx, offset);
@@ -763,12 +770,21 @@ int32_t FunctionTranslator::address(uint32_t addr_slot, uint32_t add, uint32_t o
     return 0;
 }
 
+void FunctionTranslator::alu_imm64(Assembler::Alu alu, uint64_t imm) {
+    const auto v = static_cast<int64_t>(imm);
+    if (v >= INT32_MIN && v <= INT32_MAX) {
+        as_.alu_imm(W::q, alu, rax, static_cast<int32_t>(v));
+    } else {
+        as_.mov_imm(rcx, imm);
+        as_.alu_rr(W::q, alu, rax, rcx);
+    }
+}
+
 /// An unconditional transfer to `target_word`, with the interrupt check on back-edges.
 void FunctionTranslator::jump_to(const Instr& in, int64_t target_word) {
     if (target_word <= static_cast<int64_t>(in.at)) {
         as_.cmp_mem_imm(W::d, at(r10, 0), 0);
-        trap_used_[static_cast<size_t>(TrapKind::interrupted)] = true;
-        as_.jcc(ne, trap_labels_[static_cast<size_t>(TrapKind::interrupted)]);
+        as_.jcc(ne, trap_label(TrapKind::interrupted));
     }
     as_.jmp(label_at(target_word));
 }
@@ -788,10 +804,6 @@ void FunctionTranslator::cond_jump(const Instr& in, Cond c, int64_t target_word)
 void FunctionTranslator::emit(const Instr& in) {
     const IOp k = in.op;
     auto O = [&](uint32_t i) { return op(in, i); };
-    auto trap_label = [&](TrapKind kind) -> Label& {
-        trap_used_[static_cast<size_t>(kind)] = true;
-        return trap_labels_[static_cast<size_t>(kind)];
-    };
 
     // Binary integer arithmetic, plain and with a constant, both widths.
     struct AluDesc {
@@ -820,14 +832,8 @@ void FunctionTranslator::emit(const Instr& in) {
             return;
         }
         if (k == d.imm64) {
-            const auto v = static_cast<int64_t>(imm64(in));
             as_.mov_load(W::q, rax, slot(O(1)));
-            if (v >= INT32_MIN && v <= INT32_MAX) {
-                as_.alu_imm(W::q, d.alu, rax, static_cast<int32_t>(v));
-            } else {
-                as_.mov_imm(rcx, static_cast<uint64_t>(v));
-                as_.alu_rr(W::q, d.alu, rax, rcx);
-            }
+            alu_imm64(d.alu, imm64(in));
             as_.mov_store(W::q, slot(O(0)), rax);
             return;
         }
@@ -868,7 +874,9 @@ void FunctionTranslator::emit(const Instr& in) {
     if (k >= IOp::i32_eq && k <= IOp::i64_ge_u && k != IOp::i64_eqz) {
         const bool wide = k >= IOp::i64_eq;
         const W w = wide ? W::q : W::d;
-        const Cond c = cond_of(wide ? static_cast<IOp>(static_cast<unsigned>(k) - 11) : k);
+        // i32_eq..i32_ge_u, then i64_eqz, then i64_eq..i64_ge_u.
+        const Cond c = comparison(static_cast<unsigned>(k) -
+                                  static_cast<unsigned>(wide ? IOp::i64_eq : IOp::i32_eq));
         as_.mov_load(w, rax, slot(O(1)));
         as_.alu_load(w, Assembler::cmp, rax, slot(O(2)));
         as_.setcc(c, rax);
@@ -885,17 +893,10 @@ void FunctionTranslator::emit(const Instr& in) {
         const unsigned idx =
             static_cast<unsigned>(k) - static_cast<unsigned>(wide ? first64 : first32);
         if (idx < 10) {
-            static constexpr Cond conds[] = {e, ne, l, b, g, a, le, be, ge, ae};
-            const Cond c = conds[idx];
+            const Cond c = comparison(idx);
             if (wide) {
-                const auto v = static_cast<int64_t>(imm64(in));
                 as_.mov_load(W::q, rax, slot(O(1)));
-                if (v >= INT32_MIN && v <= INT32_MAX) {
-                    as_.alu_imm(W::q, Assembler::cmp, rax, static_cast<int32_t>(v));
-                } else {
-                    as_.mov_imm(rcx, static_cast<uint64_t>(v));
-                    as_.alu_rr(W::q, Assembler::cmp, rax, rcx);
-                }
+                alu_imm64(Assembler::cmp, imm64(in));
             } else {
                 as_.mov_load(W::d, rax, slot(O(1)));
                 as_.alu_imm(W::d, Assembler::cmp, rax, static_cast<int32_t>(O(2)));
@@ -912,8 +913,7 @@ void FunctionTranslator::emit(const Instr& in) {
         const unsigned rel = static_cast<unsigned>(k) - static_cast<unsigned>(IOp::br_i32_eq);
         const bool wide = rel >= 20;
         const bool imm = rel % 2 == 1;
-        static constexpr Cond conds[] = {e, ne, l, b, g, a, le, be, ge, ae};
-        const Cond c = conds[(rel % 20) / 2];
+        const Cond c = comparison((rel % 20) / 2);
         const W w = wide ? W::q : W::d;
         as_.mov_load(w, rax, slot(O(0)));
         int64_t tgt;
@@ -924,13 +924,7 @@ void FunctionTranslator::emit(const Instr& in) {
             as_.alu_imm(W::d, Assembler::cmp, rax, static_cast<int32_t>(O(1)));
             tgt = target(in, 2);
         } else {
-            const auto v = static_cast<int64_t>(imm64(in));
-            if (v >= INT32_MIN && v <= INT32_MAX) {
-                as_.alu_imm(W::q, Assembler::cmp, rax, static_cast<int32_t>(v));
-            } else {
-                as_.mov_imm(rcx, static_cast<uint64_t>(v));
-                as_.alu_rr(W::q, Assembler::cmp, rax, rcx);
-            }
+            alu_imm64(Assembler::cmp, imm64(in));
             tgt = target(in, 1);
         }
         cond_jump(in, c, tgt);
@@ -939,8 +933,7 @@ void FunctionTranslator::emit(const Instr& in) {
     // Add a constant, store the sum, then compare it and branch (b read after the store).
     if (k >= IOp::add_br_i32_eq && k <= IOp::add_br_i32_ge_u_imm) {
         const unsigned rel = static_cast<unsigned>(k) - static_cast<unsigned>(IOp::add_br_i32_eq);
-        static constexpr Cond conds[] = {e, ne, l, b, g, a, le, be, ge, ae};
-        const Cond c = conds[rel / 2];
+        const Cond c = comparison(rel / 2);
         as_.mov_load(W::d, rax, slot(O(1)));
         as_.alu_imm(W::d, Assembler::add, rax, static_cast<int32_t>(O(2)));
         as_.mov_store(W::d, slot(O(0)), rax);
