@@ -342,6 +342,9 @@ struct CompiledFunction {
     /// call needs for its callee's results, covered by the operand height).
     uint32_t frame_slots = 0;
     uint32_t result_count = 0;
+    /// code.data(), for native code's indirect calls (set by jit_compile; code never moves
+    /// once compiled).
+    const uint64_t* entry = nullptr;
 };
 
 /// The interpreter's handler addresses indexed by IOp (interpreter.cpp). The compiler stores

@@ -139,6 +139,9 @@ struct GuardFrame {
     FunctionInstance* cur = nullptr; ///< the running function
     CallFrame* frame_top = nullptr;  ///< its callers: [frame_base, frame_top)
     CallFrame* frame_base = nullptr;
+    /// While native code runs: its state, whose cur and frame_top it keeps current (native
+    /// code does not publish them here, to keep calls short); nullptr otherwise.
+    const NativeState* native = nullptr;
 };
 
 /// Records `trap` and the call chain (innermost first) in `result`.
@@ -276,17 +279,6 @@ WBPF_NO_FUNCTION_SANITIZER [[gnu::noinline]] TrapKind run(Store* store, Function
     native.frames_end = frames_end;
     native.stack_end = stack_end;
     native.interrupt = &interrupt;
-    FunctionInstance* unpublished_cur = nullptr;
-    CallFrame* unpublished_frame_top = nullptr;
-#if WBPF_GUARD_PAGES
-    native.publish_cur = &guard->cur;
-    native.publish_frame_top = &guard->frame_top;
-#else
-    native.publish_cur = &unpublished_cur;
-    native.publish_frame_top = &unpublished_frame_top;
-#endif
-    (void)unpublished_cur;
-    (void)unpublished_frame_top;
 
 #define LOAD_CONTEXT()                                                                             \
     do {                                                                                           \
@@ -305,6 +297,8 @@ WBPF_NO_FUNCTION_SANITIZER [[gnu::noinline]] TrapKind run(Store* store, Function
         native.instance = inst;                                                                    \
         native.funcs = funcs;                                                                      \
         native.globals = globals;                                                                  \
+        native.tables = inst->tables.data();                                                       \
+        native.type_ids = inst->type_ids.data();                                                   \
         native.mem_base = mem_base;                                                                \
         native.mem_size = mem_size_ptr;                                                            \
         native_countdown = &inst->native_countdown;                                                \
@@ -316,12 +310,14 @@ WBPF_NO_FUNCTION_SANITIZER [[gnu::noinline]] TrapKind run(Store* store, Function
 #define PUBLISH_MEMORY() (guard->mem_base = mem_base)
 // The call chain the fault handler reports, kept current at every call and return.
 #define PUBLISH_CHAIN() (guard->cur = cur, guard->frame_top = frame_top)
+#define NATIVE_RUNNING(state) (guard->native = (state))
 #define CHECK_BOUNDS(ea, n) ((void)0)
 #else
 #define REFRESH_MEM_SIZE() (mem_size = *mem_size_ptr)
 #define MEM_SIZE mem_size
 #define PUBLISH_MEMORY() ((void)0)
 #define PUBLISH_CHAIN() ((void)0)
+#define NATIVE_RUNNING(state) ((void)0)
 #define CHECK_BOUNDS(ea, n)                                                                        \
     do {                                                                                           \
         if (!in_bounds(ea, n, mem_size)) [[unlikely]]                                              \
@@ -960,10 +956,13 @@ L_jit_enter : {
     native.cur = cur;
     native.frame_top = frame_top;
     // Loaded here, not cached: a nested activation may have made the module native meanwhile.
+    NATIVE_RUNNING(&native);
     const uintptr_t next = inst->module->native->trampoline()(&native, pc[1]);
+    NATIVE_RUNNING(nullptr);
     fp = native.fp;
     cur = native.cur;
     frame_top = native.frame_top;
+    PUBLISH_CHAIN();
     if (next < jit_trap_limit) [[unlikely]]
         TRAP(static_cast<TrapKind>(next));
     pc = reinterpret_cast<const uint64_t*>(next);
@@ -1066,6 +1065,7 @@ trap_exit:
 #undef MEM_SIZE
 #undef PUBLISH_MEMORY
 #undef PUBLISH_CHAIN
+#undef NATIVE_RUNNING
 #undef CHECK_BOUNDS
 #undef NEXT
 #undef JUMP
@@ -1092,7 +1092,9 @@ trap_exit:
     // No signal mask saved: the handler runs with SA_NODEFER, so the mask is unchanged.
     if (sigsetjmp(frame.env, 0) != 0) {
         tls_guard = outer;
-        record_trap(result, TrapKind::out_of_bounds_memory, nullptr, frame.cur, frame.frame_top,
+        FunctionInstance* const cur = frame.native ? frame.native->cur : frame.cur;
+        CallFrame* const frame_top = frame.native ? frame.native->frame_top : frame.frame_top;
+        record_trap(result, TrapKind::out_of_bounds_memory, nullptr, cur, frame_top,
                     frame.frame_base);
         return TrapKind::out_of_bounds_memory;
     }

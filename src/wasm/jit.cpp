@@ -28,16 +28,19 @@
 #include "interpreter.hpp"
 #include "x64_assembler.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cpuid.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <new>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace wbpf::wasm {
@@ -251,6 +254,10 @@ uint32_t words_of(IOp op, const uint64_t* pc) {
     return 1 + (s.operands + 1u) / 2 + (s.imm64 ? 1u : 0u);
 }
 
+constexpr bool is_call(IOp k) {
+    return k == IOp::call || k == IOp::call_indirect;
+}
+
 struct Instr {
     uint32_t at;    ///< word index
     uint32_t words; ///< size
@@ -267,6 +274,10 @@ Cond comparison(unsigned i) {
 
 class FunctionTranslator {
 public:
+    /// The slot cache's registers: callee-saved, so the trampoline saves them and every exit
+    /// restores them; native code needs no other.
+    static constexpr int cache_size = 6;
+    static constexpr Reg cache_regs[cache_size] = {rbx, rbp, r12, r13, r14, r15};
     /// A native call's jump to its callee, resolved once every function is translated.
     struct CallFixup {
         size_t rel32;    ///< the jmp's rel32 field
@@ -292,11 +303,60 @@ private:
     void emit(const Instr& in);
     void emit_exit(uint32_t at);
     void emit_call(const Instr& in);
+    void emit_call_indirect(const Instr& in);
+    void push_frame(const Instr& in, Reg callee);
     void emit_ret(const Instr& in);
     void emit_load(const Instr& in, IOp plain, uint32_t add);
     void emit_store(const Instr& in, IOp plain, uint32_t add);
 
     Mem slot(uint32_t off) const { return at(rdi, static_cast<int32_t>(off)); }
+
+    // ---- The slot cache (see "Registers" in the file comment) ----
+    /// The cache register holding slot `s`, or -1. It holds all 8 bytes of the slot (commit).
+    int cached(uint32_t s) const {
+        for (int i = 0; i < cache_size; ++i)
+            if (cache_[i].slot == s) return i;
+        return -1;
+    }
+    /// dst = slot `s` (width w), from its cache register if it has one.
+    void load(W w, Reg dst, uint32_t s);
+    /// dst OP= slot `s` (width w).
+    void alu(W w, Assembler::Alu op, Reg dst, uint32_t s);
+    /// The register slot `s` is cached in (width w), else loads it into `fallback`.
+    Reg in_reg(W w, uint32_t s, Reg fallback);
+    /// A cache register to compute a result in: none of `sources` is cached in it, so reading
+    /// them after writing it is safe; its old entry is dropped. Exception: `reuse`, the first
+    /// source when the result goes to that same slot and it is no other source, keeps its
+    /// register and entry, so the template's first load(reuse) into it emits nothing.
+    Reg result_reg(std::initializer_list<uint32_t> sources, int64_t reuse = -1);
+    /// Stores `r` (width w) into slot `dst` and records that a cache register holds it (`r`
+    /// itself, or a copy when `r` is a scratch register). Keeps the cache past the instruction.
+    void commit(W w, uint32_t dst, Reg r);
+    /// The instruction writes no slot: the cache stays valid past it.
+    void keep_cache() { kept_ = true; }
+    void drop_cache() {
+        for (auto& c : cache_)
+            c.slot = UINT32_MAX;
+    }
+    struct CacheEntry {
+        uint32_t slot = UINT32_MAX; ///< UINT32_MAX: free
+        uint64_t used = 0;          ///< for least-recently-used replacement
+        bool known = false;         ///< the slot holds `value`, a constant of the code
+        uint64_t value = 0;
+    };
+    /// True (and `value` set) when slot `s` is cached and holds a known constant.
+    bool constant_in(uint32_t s, uint64_t& value) const {
+        for (const CacheEntry& c : cache_) {
+            if (c.slot == s && c.known) {
+                value = c.value;
+                return true;
+            }
+        }
+        return false;
+    }
+    CacheEntry cache_[cache_size];
+    uint64_t tick_ = 0;
+    bool kept_ = false;
     uint32_t op(const Instr& in, uint32_t k) const { return operand_at(code_ + in.at, k); }
     uint64_t imm64(const Instr& in) const { return code_[in.at + in.words - 1]; }
     int64_t target(const Instr& in, uint32_t k) const {
@@ -312,8 +372,15 @@ private:
     /// at(rsi, rax, disp). Returns the displacement (offsets beyond int32 are added to rax).
     int32_t address(uint32_t addr_slot, uint32_t add, uint32_t offset, uint32_t bytes,
                     Reg reg = rax);
-    /// rax = rax OP imm (64-bit): an immediate when it fits sign-extended, else through rcx.
-    void alu_imm64(Assembler::Alu alu, uint64_t imm);
+    /// r = r OP imm (64-bit): an immediate when it fits sign-extended, else through rcx.
+    void alu_imm64(Assembler::Alu alu, uint64_t imm, Reg r);
+    /// Slot `dst` = 1 if condition `c` holds on the flags, else 0 (an i32).
+    void set_flag_result(Cond c, uint32_t dst, std::initializer_list<uint32_t> sources) {
+        const Reg r = result_reg(sources);
+        as_.setcc(c, r);
+        as_.movzx8_rr(r, r);
+        commit(W::d, dst, r);
+    }
     /// The shared exit returning `kind`, marked as used.
     Label& trap_label(TrapKind kind) {
         trap_used_[static_cast<size_t>(kind)] = true;
@@ -435,6 +502,7 @@ bool FunctionTranslator::has_template(const Instr& in) const {
         const CompiledFunction& callee = *module_.compiled[f - module_.imported_function_count];
         return callee.frame_slots < INT32_MAX / 16 && op(in, 1) <= INT32_MAX / 2;
     }
+    case IOp::call_indirect: return op(in, 3) <= INT32_MAX / 2;
     case IOp::br: return is_start(target(in, 0));
     case IOp::br_table:
         for (uint32_t t = 0; t <= op(in, 1); ++t)
@@ -501,9 +569,43 @@ constexpr int32_t state_field(size_t offset) {
 #define WBPF_FRAME(base, field, delta)                                                             \
     at(base, static_cast<int32_t>(offsetof(CallFrame, field)) + (delta))
 
+/// Offsets of TableInstance::native_data and native_size. TableInstance is no standard-layout
+/// type (offsetof is not portable there), so they are measured on an empty table.
+struct TableOffsets {
+    int32_t data;
+    int32_t size;
+};
+const TableOffsets& table_offsets() {
+    static const TableOffsets offsets = [] {
+        TableElementBudget budget(0);
+        const TableInstance table(TableType{}, budget);
+        const auto* base = reinterpret_cast<const char*>(&table);
+        return TableOffsets{
+            static_cast<int32_t>(reinterpret_cast<const char*>(&table.native_data) - base),
+            static_cast<int32_t>(reinterpret_cast<const char*>(&table.native_size) - base)};
+    }();
+    return offsets;
+}
+
+/// Pushes the caller's CallFrame {return pc, fp, cur} at frame_top (in rax), advances
+/// frame_top and makes `callee` (a FunctionInstance*; not rax or rcx) current, as the
+/// interpreter's do_call. Leaves the new frame_top in rax. (The fault handler reads cur and
+/// frame_top from the NativeState while native code runs: nothing else to publish.)
+void FunctionTranslator::push_frame(const Instr& in, Reg callee) {
+    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(code_ + in.at + in.words));
+    as_.mov_store(W::q, WBPF_FRAME(rax, return_pc, 0), rcx);
+    as_.mov_store(W::q, WBPF_FRAME(rax, fp, 0), rdi);
+    as_.mov_load(W::q, rcx, WBPF_STATE(cur));
+    as_.mov_store(W::q, WBPF_FRAME(rax, function, 0), rcx);
+    as_.alu_imm(W::q, Assembler::add, rax, static_cast<int32_t>(sizeof(CallFrame)));
+    as_.mov_store(W::q, WBPF_STATE(frame_top), rax);
+    as_.mov_store(W::q, WBPF_STATE(cur), callee);
+}
+
 /// `call` of a function of this module: the interpreter's do_call, natively. Any check that
 /// fails (call depth, value stack, interrupt) exits to the interpreter at the call before
-/// anything changed, and the interpreter traps as it always does.
+/// anything changed, and the interpreter traps as it always does. The cache registers serve
+/// as scratch here: the callee's code reuses them, so the cache is empty after a call anyway.
 void FunctionTranslator::emit_call(const Instr& in) {
     const uint32_t f = op(in, 0);
     const uint32_t defined = f - module_.imported_function_count;
@@ -518,21 +620,9 @@ void FunctionTranslator::emit_call(const Instr& in) {
     as_.jcc(ae, leave);
     as_.cmp_mem_imm(W::d, at(r10, 0), 0);
     as_.jcc(ne, leave);
-    // Push {return pc, fp, caller}; cur = callee; publish; fp = the argument slot.
-    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(code_ + in.at + in.words));
-    as_.mov_store(W::q, WBPF_FRAME(rax, return_pc, 0), rcx);
-    as_.mov_store(W::q, WBPF_FRAME(rax, fp, 0), rdi);
-    as_.mov_load(W::q, rcx, WBPF_STATE(cur));
-    as_.mov_store(W::q, WBPF_FRAME(rax, function, 0), rcx);
-    as_.alu_imm(W::q, Assembler::add, rax, static_cast<int32_t>(sizeof(CallFrame)));
-    as_.mov_store(W::q, WBPF_STATE(frame_top), rax);
-    as_.mov_load(W::q, rcx, WBPF_STATE(funcs));
-    as_.mov_load(W::q, rcx, at(rcx, static_cast<int32_t>(f * 8)));
-    as_.mov_store(W::q, WBPF_STATE(cur), rcx);
-    as_.mov_load(W::q, rdx, WBPF_STATE(publish_cur));
-    as_.mov_store(W::q, at(rdx, 0), rcx);
-    as_.mov_load(W::q, rdx, WBPF_STATE(publish_frame_top));
-    as_.mov_store(W::q, at(rdx, 0), rax);
+    as_.mov_load(W::q, rbx, WBPF_STATE(funcs));
+    as_.mov_load(W::q, rbx, at(rbx, static_cast<int32_t>(f * 8)));
+    push_frame(in, rbx);
     as_.lea(rdi, at(rdi, arg_slot));
     // Zero the callee's declared locals.
     if (callee.local_slots) {
@@ -564,6 +654,76 @@ void FunctionTranslator::emit_call(const Instr& in) {
     emit_exit(in.at);
 }
 
+/// `call_indirect` [type, table, index slot, argument slot] of a function of this instance:
+/// the table lookup, the checks of the interpreter's handler and its do_call, natively. An
+/// index out of range, a null entry, another type, a function of another instance or a host
+/// function, and the checks of a call, exit to the interpreter at the instruction, which then
+/// traps or makes the call as it always does. rbx = the callee, rbp = its CompiledFunction.
+void FunctionTranslator::emit_call_indirect(const Instr& in) {
+    const auto arg_slot = static_cast<int32_t>(op(in, 3));
+    Label leave;
+    as_.mov_load(W::q, rax, WBPF_STATE(tables));
+    as_.mov_load(W::q, rax, at(rax, static_cast<int32_t>(op(in, 1) * 8)));
+    load(W::d, rcx, op(in, 2));
+    as_.alu_load(W::q, Assembler::cmp, rcx, at(rax, table_offsets().size));
+    as_.jcc(ae, leave);
+    as_.mov_load(W::q, rax, at(rax, table_offsets().data));
+    as_.shift_imm(W::q, Assembler::shl, rcx, 3);
+    as_.mov_load(W::q, rbx, at(rax, rcx, 0));
+    as_.test_rr(W::q, rbx, rbx);
+    as_.jcc(e, leave);
+    as_.mov_load(W::q, rax, WBPF_STATE(type_ids));
+    as_.mov_load(W::d, rax, at(rax, static_cast<int32_t>(op(in, 0) * 4)));
+    as_.alu_load(W::d, Assembler::cmp, rax,
+                 at(rbx, static_cast<int32_t>(offsetof(FunctionInstance, type_id))));
+    as_.jcc(ne, leave);
+    // Same instance: neither a host function (no instance) nor another module's.
+    as_.mov_load(W::q, rax, WBPF_STATE(instance));
+    as_.alu_load(W::q, Assembler::cmp, rax,
+                 at(rbx, static_cast<int32_t>(offsetof(FunctionInstance, instance))));
+    as_.jcc(ne, leave);
+    as_.mov_load(W::q, rbp, at(rbx, static_cast<int32_t>(offsetof(FunctionInstance, code))));
+    // Value stack: fp + arg_slot + frame_slots * 8 <= stack_end.
+    as_.mov_load(W::d, rax, at(rbp, static_cast<int32_t>(offsetof(CompiledFunction, frame_slots))));
+    as_.shift_imm(W::q, Assembler::shl, rax, 3);
+    as_.alu_rr(W::q, Assembler::add, rax, rdi);
+    as_.alu_imm(W::q, Assembler::add, rax, arg_slot);
+    as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(stack_end));
+    as_.jcc(a, leave);
+    as_.mov_load(W::q, rax, WBPF_STATE(frame_top));
+    as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frames_end));
+    as_.jcc(ae, leave);
+    as_.cmp_mem_imm(W::d, at(r10, 0), 0);
+    as_.jcc(ne, leave);
+    push_frame(in, rbx);
+    as_.lea(rdi, at(rdi, arg_slot));
+    // Zero the callee's declared locals: local_slots words after param_slots.
+    Label zeroed, loop;
+    as_.mov_load(W::d, rcx, at(rbp, static_cast<int32_t>(offsetof(CompiledFunction, local_slots))));
+    as_.test_rr(W::d, rcx, rcx);
+    as_.jcc(e, zeroed);
+    as_.mov_load(W::d, rdx, at(rbp, static_cast<int32_t>(offsetof(CompiledFunction, param_slots))));
+    as_.shift_imm(W::q, Assembler::shl, rdx, 3);
+    as_.alu_rr(W::q, Assembler::add, rdx, rdi);
+    as_.alu_rr(W::d, Assembler::xor_, rax, rax);
+    as_.bind(loop);
+    as_.mov_store(W::q, at(rdx, 0), rax);
+    as_.alu_imm(W::q, Assembler::add, rdx, 8);
+    as_.alu_imm(W::d, Assembler::sub, rcx, 1);
+    as_.jcc(ne, loop);
+    as_.bind(zeroed);
+    // The callee's native start (its first instruction is a jit_enter), else the interpreter
+    // goes on at its first instruction.
+    as_.mov_load(W::q, rax, at(rbp, static_cast<int32_t>(offsetof(CompiledFunction, entry))));
+    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(
+                         interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]));
+    as_.alu_load(W::q, Assembler::cmp, rcx, at(rax, 0));
+    as_.jcc(ne, exit_);
+    as_.jmp_mem(at(rax, 8));
+    as_.bind(leave);
+    emit_exit(in.at);
+}
+
 /// `ret`: the interpreter's ret, natively, when the caller is native code's to resume (a
 /// frame of this activation, same instance); otherwise the interpreter returns.
 void FunctionTranslator::emit_ret(const Instr& in) {
@@ -579,10 +739,6 @@ void FunctionTranslator::emit_ret(const Instr& in) {
     as_.alu_imm(W::q, Assembler::sub, rax, frame);
     as_.mov_store(W::q, WBPF_STATE(frame_top), rax);
     as_.mov_store(W::q, WBPF_STATE(cur), rcx);
-    as_.mov_load(W::q, rdx, WBPF_STATE(publish_cur));
-    as_.mov_store(W::q, at(rdx, 0), rcx);
-    as_.mov_load(W::q, rdx, WBPF_STATE(publish_frame_top));
-    as_.mov_store(W::q, at(rdx, 0), rax);
     as_.mov_load(W::q, rdi, WBPF_FRAME(rax, fp, 0));
     as_.mov_load(W::q, rax, WBPF_FRAME(rax, return_pc, 0));
     // Native code at the return site (a jit_enter there): jump to it; else the interpreter.
@@ -619,64 +775,58 @@ uint32_t access_bytes(IOp k) {
 }
 
 void FunctionTranslator::emit_load(const Instr& in, IOp plain, uint32_t add) {
-    const Mem dst = slot(op(in, 0));
     const int32_t disp = address(op(in, 1), add, op(in, 2), access_bytes(plain));
     const Mem m = at(rsi, rax, disp);
+    const Reg r = result_reg({});
+    W w = W::q; // the slot width written (the i32 forms write 4 bytes, as the interpreter)
     switch (plain) {
     case IOp::i32_load:
     case IOp::f32_load:
-        as_.mov_load(W::d, rcx, m);
-        as_.mov_store(W::d, dst, rcx);
-        return;
+        as_.mov_load(W::d, r, m);
+        w = W::d;
+        break;
     case IOp::i64_load:
-    case IOp::f64_load:
-        as_.mov_load(W::q, rcx, m);
-        as_.mov_store(W::q, dst, rcx);
-        return;
-    case IOp::i32_load8_s: as_.movsx8(W::d, rcx, m); break;
-    case IOp::i32_load8_u: as_.movzx8(rcx, m); break;
-    case IOp::i32_load16_s: as_.movsx16(W::d, rcx, m); break;
-    case IOp::i32_load16_u: as_.movzx16(rcx, m); break;
-    case IOp::i64_load8_s:
-        as_.movsx8(W::q, rcx, m);
-        as_.mov_store(W::q, dst, rcx);
-        return;
-    case IOp::i64_load8_u:
-        as_.movzx8(rcx, m);
-        as_.mov_store(W::q, dst, rcx);
-        return;
-    case IOp::i64_load16_s:
-        as_.movsx16(W::q, rcx, m);
-        as_.mov_store(W::q, dst, rcx);
-        return;
-    case IOp::i64_load16_u:
-        as_.movzx16(rcx, m);
-        as_.mov_store(W::q, dst, rcx);
-        return;
-    case IOp::i64_load32_s:
-        as_.movsxd(rcx, m);
-        as_.mov_store(W::q, dst, rcx);
-        return;
-    case IOp::i64_load32_u:
-        as_.mov_load(W::d, rcx, m);
-        as_.mov_store(W::q, dst, rcx);
-        return;
+    case IOp::f64_load: as_.mov_load(W::q, r, m); break;
+    case IOp::i32_load8_s:
+        as_.movsx8(W::d, r, m);
+        w = W::d;
+        break;
+    case IOp::i32_load8_u:
+        as_.movzx8(r, m);
+        w = W::d;
+        break;
+    case IOp::i32_load16_s:
+        as_.movsx16(W::d, r, m);
+        w = W::d;
+        break;
+    case IOp::i32_load16_u:
+        as_.movzx16(r, m);
+        w = W::d;
+        break;
+    case IOp::i64_load8_s: as_.movsx8(W::q, r, m); break;
+    case IOp::i64_load8_u: as_.movzx8(r, m); break;
+    case IOp::i64_load16_s: as_.movsx16(W::q, r, m); break;
+    case IOp::i64_load16_u: as_.movzx16(r, m); break;
+    case IOp::i64_load32_s: as_.movsxd(r, m); break;
+    case IOp::i64_load32_u: as_.mov_load(W::d, r, m); break;
     default: return;
     }
-    as_.mov_store(W::d, dst, rcx); // the 8- and 16-bit loads to i32
+    commit(w, op(in, 0), r);
 }
 
 void FunctionTranslator::emit_store(const Instr& in, IOp plain, uint32_t add) {
     const uint32_t bytes = access_bytes(plain);
+    // The value first, in rdx if not cached: address() uses rax and, checking bounds, rcx.
+    const Reg v = in_reg(bytes == 8 ? W::q : W::d, op(in, 1), rdx);
     const int32_t disp = address(op(in, 0), add, op(in, 2), bytes);
     const Mem m = at(rsi, rax, disp);
-    as_.mov_load(bytes == 8 ? W::q : W::d, rcx, slot(op(in, 1)));
     if (bytes == 1)
-        as_.mov_store8(m, rcx);
+        as_.mov_store8(m, v);
     else if (bytes == 2)
-        as_.mov_store16(m, rcx);
+        as_.mov_store16(m, v);
     else
-        as_.mov_store(bytes == 8 ? W::q : W::d, m, rcx);
+        as_.mov_store(bytes == 8 ? W::q : W::d, m, v);
+    keep_cache();
 }
 
 bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& entries,
@@ -694,12 +844,11 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
     // Return sites (after calls) too: native returns resume there.
     std::vector<size_t> entry_instrs;
     for (size_t i = 0; i < instrs_.size(); ++i) {
-        const bool return_site =
-            i != 0 && (instrs_[i - 1].op == IOp::call || instrs_[i - 1].op == IOp::call_indirect);
+        const bool return_site = i != 0 && is_call(instrs_[i - 1].op);
         if (i != 0 && instrs_[i - 1].native && !return_site) continue;
         // Never a call: native code hands a call it cannot make (depth, stack, interrupt)
         // to the interpreter at the call itself, which must then not re-enter native code.
-        if (!instrs_[i].native || instrs_[i].words < 2 || instrs_[i].op == IOp::call ||
+        if (!instrs_[i].native || instrs_[i].words < 2 || is_call(instrs_[i].op) ||
             i + 1 >= instrs_.size() || !instrs_[i + 1].native)
             continue;
         entry_instrs.push_back(i);
@@ -718,18 +867,39 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
             if (!is_start(w) || (in.native && w > static_cast<int64_t>(in.at))) continue;
             const uint32_t i = index_of[static_cast<size_t>(w)];
             const Instr& to = instrs_[i];
-            if (to.native && to.words >= 2 && to.op != IOp::call) entry_instrs.push_back(i);
+            if (to.native && to.words >= 2 && !is_call(to.op)) entry_instrs.push_back(i);
         }
     }
     if (entry_instrs.empty() && !instrs_[0].native) return false;
 
-    labels_.assign(cf_.code.size(), Label{});
+    // Join points, where control may arrive from elsewhere than the instruction before: the
+    // slot cache is empty there.
+    std::vector<bool> join(instrs_.size(), false);
+    join[0] = true;
+    for (size_t i : entry_instrs)
+        join[i] = true;
+    for (size_t i = 1; i < instrs_.size(); ++i) {
+        const IOp prev = instrs_[i - 1].op;
+        if (!instrs_[i - 1].native || is_call(prev)) join[i] = true;
+    }
     for (const Instr& in : instrs_) {
+        targets.clear();
+        branch_targets(in, targets);
+        for (int64_t w : targets)
+            if (is_start(w)) join[index_of[static_cast<size_t>(w)]] = true;
+    }
+
+    labels_.assign(cf_.code.size(), Label{});
+    for (size_t i = 0; i < instrs_.size(); ++i) {
+        const Instr& in = instrs_[i];
         as_.bind(labels_[in.at]);
+        if (join[i]) drop_cache();
+        kept_ = false;
         if (in.native)
             emit(in);
         else
             emit_exit(in.at);
+        if (!kept_) drop_cache();
     }
     if (instrs_[0].native) start = static_cast<size_t>(labels_[0].bound);
     for (const TableEntry& e : tables_)
@@ -743,6 +913,8 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
     }
     as_.bind(exit_);
     as_.mov_store(W::q, WBPF_STATE(fp), rdi);
+    for (int i = cache_size - 1; i >= 0; --i) // saved by the trampoline (callee-saved)
+        as_.pop(cache_regs[i]);
     as_.ret();
     std::vector<bool> done(instrs_.size(), false);
     for (size_t i : entry_instrs) {
@@ -753,9 +925,87 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
     return true;
 }
 
+void FunctionTranslator::load(W w, Reg dst, uint32_t s) {
+    const int i = cached(s);
+    if (i < 0) {
+        as_.mov_load(w, dst, slot(s));
+        return;
+    }
+    cache_[i].used = ++tick_;
+    if (cache_regs[i] != dst) as_.mov_rr(w, dst, cache_regs[i]);
+}
+
+void FunctionTranslator::alu(W w, Assembler::Alu op, Reg dst, uint32_t s) {
+    const int i = cached(s);
+    if (i < 0) {
+        as_.alu_load(w, op, dst, slot(s));
+        return;
+    }
+    cache_[i].used = ++tick_;
+    as_.alu_rr(w, op, dst, cache_regs[i]);
+}
+
+Reg FunctionTranslator::in_reg(W w, uint32_t s, Reg fallback) {
+    const int i = cached(s);
+    if (i < 0) {
+        as_.mov_load(w, fallback, slot(s));
+        return fallback;
+    }
+    cache_[i].used = ++tick_;
+    return cache_regs[i];
+}
+
+Reg FunctionTranslator::result_reg(std::initializer_list<uint32_t> sources, int64_t reuse) {
+    auto is_source = [&](uint32_t slot_offset) {
+        int count = 0;
+        for (uint32_t src : sources)
+            count += src == slot_offset ? 1 : 0;
+        return count;
+    };
+    int pick = -1;
+    if (reuse >= 0 && is_source(static_cast<uint32_t>(reuse)) == 1) {
+        for (int i = 0; i < cache_size; ++i)
+            if (cache_[i].slot == reuse) return cache_regs[i]; // entry kept for the first load
+    }
+    for (int i = 0; pick < 0 && i < cache_size; ++i)
+        if (cache_[i].slot == UINT32_MAX) pick = i;
+    if (pick < 0) { // the least recently used register that holds no source
+        for (int i = 0; i < cache_size; ++i)
+            if (is_source(cache_[i].slot) == 0 && (pick < 0 || cache_[i].used < cache_[pick].used))
+                pick = i;
+    }
+    cache_[pick].slot = UINT32_MAX;
+    return cache_regs[pick];
+}
+
+void FunctionTranslator::commit(W w, uint32_t dst, Reg r) {
+    // 32-bit results are zero-extended in their register: storing all 8 bytes lets a later
+    // 64-bit read of the slot (copy, select, a call's arguments) take the value from the
+    // store buffer; after a 4-byte store it would stall until the store retires. The upper
+    // half of an i32 slot is never read as part of the value.
+    (void)w;
+    as_.mov_store(W::q, slot(dst), r);
+    int home = -1;
+    for (int i = 0; i < cache_size; ++i) {
+        if (cache_regs[i] == r) home = i;
+        if (cache_[i].slot == dst) cache_[i].slot = UINT32_MAX;
+    }
+    if (home < 0) {
+        // A scratch register (rax, rcx, rdx): keep a copy in the least recently used one.
+        home = 0;
+        for (int i = 1; i < cache_size; ++i)
+            if (cache_[i].slot == UINT32_MAX ||
+                (cache_[home].slot != UINT32_MAX && cache_[i].used < cache_[home].used))
+                home = i;
+        as_.mov_rr(W::q, cache_regs[home], r);
+    }
+    cache_[home] = CacheEntry{dst, ++tick_, false, 0};
+    kept_ = true;
+}
+
 int32_t FunctionTranslator::address(uint32_t addr_slot, uint32_t add, uint32_t offset,
                                     uint32_t bytes, Reg reg) {
-    as_.mov_load(W::d, reg, slot(addr_slot));
+    load(W::d, reg, addr_slot);
     if (add != 0) as_.alu_imm(W::d, Assembler::add, reg, static_cast<int32_t>(add));
     if (explicit_bounds_) {
         // rcx = address + offset + bytes (64-bit: cannot wrap); out of bounds if > size.
@@ -770,13 +1020,13 @@ int32_t FunctionTranslator::address(uint32_t addr_slot, uint32_t add, uint32_t o
     return 0;
 }
 
-void FunctionTranslator::alu_imm64(Assembler::Alu alu, uint64_t imm) {
+void FunctionTranslator::alu_imm64(Assembler::Alu alu, uint64_t imm, Reg r) {
     const auto v = static_cast<int64_t>(imm);
     if (v >= INT32_MIN && v <= INT32_MAX) {
-        as_.alu_imm(W::q, alu, rax, static_cast<int32_t>(v));
+        as_.alu_imm(W::q, alu, r, static_cast<int32_t>(v));
     } else {
         as_.mov_imm(rcx, imm);
-        as_.alu_rr(W::q, alu, rax, rcx);
+        as_.alu_rr(W::q, alu, r, rcx);
     }
 }
 
@@ -804,6 +1054,9 @@ void FunctionTranslator::cond_jump(const Instr& in, Cond c, int64_t target_word)
 void FunctionTranslator::emit(const Instr& in) {
     const IOp k = in.op;
     auto O = [&](uint32_t i) { return op(in, i); };
+    // The first source, when the result overwrites it (and it is no other source): its cache
+    // register may be updated in place.
+    auto same = [&](uint32_t dst, uint32_t src) { return dst == src ? int64_t{src} : -1; };
 
     // Binary integer arithmetic, plain and with a constant, both widths.
     struct AluDesc {
@@ -820,21 +1073,24 @@ void FunctionTranslator::emit(const Instr& in) {
     for (const AluDesc& d : alus) {
         if (k == d.plain32 || k == d.plain64) {
             const W w = k == d.plain64 ? W::q : W::d;
-            as_.mov_load(w, rax, slot(O(1)));
-            as_.alu_load(w, d.alu, rax, slot(O(2)));
-            as_.mov_store(w, slot(O(0)), rax);
+            const Reg r = result_reg({O(1), O(2)}, same(O(0), O(1)));
+            load(w, r, O(1));
+            alu(w, d.alu, r, O(2));
+            commit(w, O(0), r);
             return;
         }
         if (k == d.imm32) {
-            as_.mov_load(W::d, rax, slot(O(1)));
-            as_.alu_imm(W::d, d.alu, rax, static_cast<int32_t>(O(2)));
-            as_.mov_store(W::d, slot(O(0)), rax);
+            const Reg r = result_reg({O(1)}, same(O(0), O(1)));
+            load(W::d, r, O(1));
+            as_.alu_imm(W::d, d.alu, r, static_cast<int32_t>(O(2)));
+            commit(W::d, O(0), r);
             return;
         }
         if (k == d.imm64) {
-            as_.mov_load(W::q, rax, slot(O(1)));
-            alu_imm64(d.alu, imm64(in));
-            as_.mov_store(W::q, slot(O(0)), rax);
+            const Reg r = result_reg({O(1)}, same(O(0), O(1)));
+            load(W::q, r, O(1));
+            alu_imm64(d.alu, imm64(in), r);
+            commit(W::q, O(0), r);
             return;
         }
     }
@@ -854,18 +1110,20 @@ void FunctionTranslator::emit(const Instr& in) {
     for (const ShiftDesc& d : shifts) {
         if (k == d.plain32 || k == d.plain64) {
             const W w = k == d.plain64 ? W::q : W::d;
-            as_.mov_load(W::d, rcx, slot(O(2)));
-            as_.mov_load(w, rax, slot(O(1)));
-            as_.shift_cl(w, d.sh, rax);
-            as_.mov_store(w, slot(O(0)), rax);
+            load(W::d, rcx, O(2));
+            const Reg r = result_reg({O(1), O(2)}, same(O(0), O(1)));
+            load(w, r, O(1));
+            as_.shift_cl(w, d.sh, r);
+            commit(w, O(0), r);
             return;
         }
         if (k == d.imm32 || k == d.imm64) {
             const W w = k == d.imm64 ? W::q : W::d;
             const uint64_t count = k == d.imm64 ? imm64(in) & 63 : O(2) & 31;
-            as_.mov_load(w, rax, slot(O(1)));
-            as_.shift_imm(w, d.sh, rax, static_cast<uint8_t>(count));
-            as_.mov_store(w, slot(O(0)), rax);
+            const Reg r = result_reg({O(1)}, same(O(0), O(1)));
+            load(w, r, O(1));
+            as_.shift_imm(w, d.sh, r, static_cast<uint8_t>(count));
+            commit(w, O(0), r);
             return;
         }
     }
@@ -877,11 +1135,8 @@ void FunctionTranslator::emit(const Instr& in) {
         // i32_eq..i32_ge_u, then i64_eqz, then i64_eq..i64_ge_u.
         const Cond c = comparison(static_cast<unsigned>(k) -
                                   static_cast<unsigned>(wide ? IOp::i64_eq : IOp::i32_eq));
-        as_.mov_load(w, rax, slot(O(1)));
-        as_.alu_load(w, Assembler::cmp, rax, slot(O(2)));
-        as_.setcc(c, rax);
-        as_.movzx8_rr(rax, rax);
-        as_.mov_store(W::d, slot(O(0)), rax);
+        alu(w, Assembler::cmp, in_reg(w, O(1), rax), O(2));
+        set_flag_result(c, O(0), {O(1), O(2)});
         return;
     }
     if (k >= IOp::i32_eq_imm && k <= IOp::i64_ge_u_imm) {
@@ -894,16 +1149,12 @@ void FunctionTranslator::emit(const Instr& in) {
             static_cast<unsigned>(k) - static_cast<unsigned>(wide ? first64 : first32);
         if (idx < 10) {
             const Cond c = comparison(idx);
-            if (wide) {
-                as_.mov_load(W::q, rax, slot(O(1)));
-                alu_imm64(Assembler::cmp, imm64(in));
-            } else {
-                as_.mov_load(W::d, rax, slot(O(1)));
-                as_.alu_imm(W::d, Assembler::cmp, rax, static_cast<int32_t>(O(2)));
-            }
-            as_.setcc(c, rax);
-            as_.movzx8_rr(rax, rax);
-            as_.mov_store(W::d, slot(O(0)), rax);
+            if (wide)
+                alu_imm64(Assembler::cmp, imm64(in), in_reg(W::q, O(1), rax));
+            else
+                as_.alu_imm(W::d, Assembler::cmp, in_reg(W::d, O(1), rax),
+                            static_cast<int32_t>(O(2)));
+            set_flag_result(c, O(0), {O(1)});
             return;
         }
     }
@@ -915,32 +1166,34 @@ void FunctionTranslator::emit(const Instr& in) {
         const bool imm = rel % 2 == 1;
         const Cond c = comparison((rel % 20) / 2);
         const W w = wide ? W::q : W::d;
-        as_.mov_load(w, rax, slot(O(0)));
+        const Reg a = in_reg(w, O(0), rax);
         int64_t tgt;
         if (!imm) {
-            as_.alu_load(w, Assembler::cmp, rax, slot(O(1)));
+            alu(w, Assembler::cmp, a, O(1));
             tgt = target(in, 2);
         } else if (!wide) {
-            as_.alu_imm(W::d, Assembler::cmp, rax, static_cast<int32_t>(O(1)));
+            as_.alu_imm(W::d, Assembler::cmp, a, static_cast<int32_t>(O(1)));
             tgt = target(in, 2);
         } else {
-            alu_imm64(Assembler::cmp, imm64(in));
+            alu_imm64(Assembler::cmp, imm64(in), a);
             tgt = target(in, 1);
         }
         cond_jump(in, c, tgt);
+        keep_cache();
         return;
     }
     // Add a constant, store the sum, then compare it and branch (b read after the store).
     if (k >= IOp::add_br_i32_eq && k <= IOp::add_br_i32_ge_u_imm) {
         const unsigned rel = static_cast<unsigned>(k) - static_cast<unsigned>(IOp::add_br_i32_eq);
         const Cond c = comparison(rel / 2);
-        as_.mov_load(W::d, rax, slot(O(1)));
-        as_.alu_imm(W::d, Assembler::add, rax, static_cast<int32_t>(O(2)));
-        as_.mov_store(W::d, slot(O(0)), rax);
+        const Reg r = result_reg({O(1)}, same(O(0), O(1)));
+        load(W::d, r, O(1));
+        as_.alu_imm(W::d, Assembler::add, r, static_cast<int32_t>(O(2)));
+        commit(W::d, O(0), r);
         if (rel % 2 == 1)
-            as_.alu_imm(W::d, Assembler::cmp, rax, static_cast<int32_t>(O(3)));
+            as_.alu_imm(W::d, Assembler::cmp, r, static_cast<int32_t>(O(3)));
         else
-            as_.alu_load(W::d, Assembler::cmp, rax, slot(O(3)));
+            alu(W::d, Assembler::cmp, r, O(3));
         cond_jump(in, c, target(in, 4));
         return;
     }
@@ -975,26 +1228,34 @@ void FunctionTranslator::emit(const Instr& in) {
     case IOp::i32_mul:
     case IOp::i64_mul: {
         const W w = k == IOp::i64_mul ? W::q : W::d;
-        as_.mov_load(w, rax, slot(O(1)));
-        as_.imul_load(w, rax, slot(O(2)));
-        as_.mov_store(w, slot(O(0)), rax);
+        const Reg r = result_reg({O(1), O(2)}, same(O(0), O(1)));
+        load(w, r, O(1));
+        const int i = cached(O(2));
+        if (i >= 0)
+            as_.imul_rr(w, r, cache_regs[i]);
+        else
+            as_.imul_load(w, r, slot(O(2)));
+        commit(w, O(0), r);
         return;
     }
-    case IOp::i32_mul_imm:
-        as_.mov_load(W::d, rcx, slot(O(1)));
-        as_.imul_imm(W::d, rax, rcx, static_cast<int32_t>(O(2)));
-        as_.mov_store(W::d, slot(O(0)), rax);
+    case IOp::i32_mul_imm: {
+        const Reg a = in_reg(W::d, O(1), rcx);
+        const Reg r = result_reg({O(1)});
+        as_.imul_imm(W::d, r, a, static_cast<int32_t>(O(2)));
+        commit(W::d, O(0), r);
         return;
+    }
     case IOp::i64_mul_imm: {
         const auto v = static_cast<int64_t>(imm64(in));
-        as_.mov_load(W::q, rcx, slot(O(1)));
+        const Reg a = in_reg(W::q, O(1), rcx);
+        const Reg r = result_reg({O(1)});
         if (v >= INT32_MIN && v <= INT32_MAX) {
-            as_.imul_imm(W::q, rax, rcx, static_cast<int32_t>(v));
+            as_.imul_imm(W::q, r, a, static_cast<int32_t>(v));
         } else {
-            as_.mov_imm(rax, static_cast<uint64_t>(v));
-            as_.imul_rr(W::q, rax, rcx);
+            as_.mov_imm(r, static_cast<uint64_t>(v));
+            as_.imul_rr(W::q, r, a);
         }
-        as_.mov_store(W::q, slot(O(0)), rax);
+        commit(W::q, O(0), r);
         return;
     }
     case IOp::i32_div_s:
@@ -1011,8 +1272,26 @@ void FunctionTranslator::emit(const Instr& in) {
                                k == IOp::i64_rem_s;
         const bool rem = k == IOp::i32_rem_s || k == IOp::i32_rem_u || k == IOp::i64_rem_s ||
                          k == IOp::i64_rem_u;
-        as_.mov_load(w, rax, slot(O(1)));
-        as_.mov_load(w, rcx, slot(O(2)));
+        uint64_t divisor = 0;
+        if ((k == IOp::i32_div_u || k == IOp::i32_rem_u) && constant_in(O(2), divisor) &&
+            static_cast<uint32_t>(divisor) >= 2) {
+            // By a constant (fmt_u's x / 10, x % 10): with c = ceil(2^64 / d), x / d is the
+            // high half of x * c, and x % d the high half of (x * c mod 2^64) * d, for every
+            // 32-bit x and d >= 2 (Lemire, Kaser and Kurz, "Faster remainder by direct
+            // computation", 2019). Two or three multiplications instead of a division.
+            const uint64_t d = static_cast<uint32_t>(divisor);
+            load(W::d, rcx, O(1));
+            as_.mov_imm(rax, UINT64_MAX / d + 1);
+            as_.mul(W::q, rcx);
+            if (rem) {
+                as_.mov_imm(rcx, d);
+                as_.mul(W::q, rcx);
+            }
+            commit(W::d, O(0), rdx);
+            return;
+        }
+        load(w, rax, O(1));
+        load(w, rcx, O(2));
         as_.test_rr(w, rcx, rcx);
         as_.jcc(e, trap_label(TrapKind::integer_divide_by_zero));
         Label done;
@@ -1036,131 +1315,170 @@ void FunctionTranslator::emit(const Instr& in) {
         }
         as_.div(w, rcx, is_signed);
         as_.bind(done);
-        as_.mov_store(w, slot(O(0)), rem ? rdx : rax);
+        commit(w, O(0), rem ? rdx : rax);
         return;
     }
     case IOp::i32_clz:
     case IOp::i64_clz:
         as_.lzcnt(k == IOp::i64_clz ? W::q : W::d, rax, slot(O(1)));
-        as_.mov_store(k == IOp::i64_clz ? W::q : W::d, slot(O(0)), rax);
+        commit(k == IOp::i64_clz ? W::q : W::d, O(0), rax);
         return;
     case IOp::i32_ctz:
     case IOp::i64_ctz:
         as_.tzcnt(k == IOp::i64_ctz ? W::q : W::d, rax, slot(O(1)));
-        as_.mov_store(k == IOp::i64_ctz ? W::q : W::d, slot(O(0)), rax);
+        commit(k == IOp::i64_ctz ? W::q : W::d, O(0), rax);
         return;
     case IOp::i32_popcnt:
     case IOp::i64_popcnt:
         as_.popcnt(k == IOp::i64_popcnt ? W::q : W::d, rax, slot(O(1)));
-        as_.mov_store(k == IOp::i64_popcnt ? W::q : W::d, slot(O(0)), rax);
+        commit(k == IOp::i64_popcnt ? W::q : W::d, O(0), rax);
         return;
     case IOp::i32_eqz:
-    case IOp::i64_eqz:
-        as_.cmp_mem_imm(k == IOp::i64_eqz ? W::q : W::d, slot(O(1)), 0);
-        as_.setcc(e, rax);
-        as_.movzx8_rr(rax, rax);
-        as_.mov_store(W::d, slot(O(0)), rax);
+    case IOp::i64_eqz: {
+        const W w = k == IOp::i64_eqz ? W::q : W::d;
+        const int i = cached(O(1));
+        if (i >= 0)
+            as_.test_rr(w, cache_regs[i], cache_regs[i]);
+        else
+            as_.cmp_mem_imm(w, slot(O(1)), 0);
+        set_flag_result(e, O(0), {O(1)});
         return;
-    case IOp::i32_wrap_i64:
-        as_.mov_load(W::d, rax, slot(O(1)));
-        as_.mov_store(W::d, slot(O(0)), rax);
+    }
+    case IOp::i32_wrap_i64: {
+        const Reg r = result_reg({O(1)}, same(O(0), O(1)));
+        load(W::d, r, O(1));
+        commit(W::d, O(0), r);
         return;
-    case IOp::i64_extend_i32_u:
-        as_.mov_load(W::d, rax, slot(O(1)));
-        as_.mov_store(W::q, slot(O(0)), rax);
+    }
+    case IOp::i64_extend_i32_u: {
+        const Reg r = result_reg({O(1)}, same(O(0), O(1)));
+        load(W::d, r, O(1)); // a 32-bit move zero-extends
+        commit(W::q, O(0), r);
         return;
+    }
     case IOp::i64_extend_i32_s:
     case IOp::i64_extend32_s:
-        as_.movsxd(rax, slot(O(1)));
-        as_.mov_store(W::q, slot(O(0)), rax);
-        return;
     case IOp::i32_extend8_s:
-        as_.movsx8(W::d, rax, slot(O(1)));
-        as_.mov_store(W::d, slot(O(0)), rax);
-        return;
     case IOp::i32_extend16_s:
-        as_.movsx16(W::d, rax, slot(O(1)));
-        as_.mov_store(W::d, slot(O(0)), rax);
-        return;
     case IOp::i64_extend8_s:
-        as_.movsx8(W::q, rax, slot(O(1)));
-        as_.mov_store(W::q, slot(O(0)), rax);
-        return;
-    case IOp::i64_extend16_s:
-        as_.movsx16(W::q, rax, slot(O(1)));
-        as_.mov_store(W::q, slot(O(0)), rax);
-        return;
-    case IOp::copy:
-        as_.mov_load(W::q, rax, slot(O(1)));
-        as_.mov_store(W::q, slot(O(0)), rax);
-        return;
-    case IOp::const32:
-        if (O(1) <= INT32_MAX) {
-            as_.mov_store_imm(W::q, slot(O(0)), static_cast<int32_t>(O(1)));
+    case IOp::i64_extend16_s: {
+        const W w = k == IOp::i32_extend8_s || k == IOp::i32_extend16_s ? W::d : W::q;
+        const unsigned bits = k == IOp::i32_extend8_s || k == IOp::i64_extend8_s     ? 8
+                              : k == IOp::i32_extend16_s || k == IOp::i64_extend16_s ? 16
+                                                                                     : 32;
+        const int i = cached(O(1)); // reads at most the low 32 bits
+        const Reg r = result_reg({O(1)});
+        if (i >= 0) {
+            const Reg a = cache_regs[i];
+            if (bits == 8)
+                as_.movsx8_rr(w, r, a);
+            else if (bits == 16)
+                as_.movsx16_rr(w, r, a);
+            else
+                as_.movsxd_rr(r, a);
+        } else if (bits == 8) {
+            as_.movsx8(w, r, slot(O(1)));
+        } else if (bits == 16) {
+            as_.movsx16(w, r, slot(O(1)));
         } else {
-            as_.mov_imm(rax, O(1));
-            as_.mov_store(W::q, slot(O(0)), rax);
+            as_.movsxd(r, slot(O(1)));
         }
+        commit(w, O(0), r);
         return;
+    }
+    case IOp::copy: {
+        const Reg r = result_reg({O(1)});
+        load(W::q, r, O(1));
+        commit(W::q, O(0), r);
+        return;
+    }
+    case IOp::const32:
     case IOp::const64: {
-        const auto v = static_cast<int64_t>(imm64(in));
-        if (v >= INT32_MIN && v <= INT32_MAX) {
-            as_.mov_store_imm(W::q, slot(O(0)), static_cast<int32_t>(v));
-        } else {
-            as_.mov_imm(rax, static_cast<uint64_t>(v));
-            as_.mov_store(W::q, slot(O(0)), rax);
+        // Slots hold constants zero-extended (const32) or whole (const64), as the interpreter.
+        const uint64_t v = k == IOp::const32 ? O(1) : imm64(in);
+        const Reg r = result_reg({});
+        if (v == 0)
+            as_.alu_rr(W::d, Assembler::xor_, r, r);
+        else
+            as_.mov_imm(r, v);
+        commit(W::q, O(0), r);
+        for (CacheEntry& c : cache_) {
+            if (c.slot == O(0)) {
+                c.known = true;
+                c.value = v;
+            }
         }
         return;
     }
-    case IOp::select:
-        as_.mov_load(W::q, rax, slot(O(1)));
-        as_.cmp_mem_imm(W::d, slot(O(3)), 0);
-        as_.cmov_load(W::q, e, rax, slot(O(2)));
-        as_.mov_store(W::q, slot(O(0)), rax);
+    case IOp::select: {
+        const Reg r = result_reg({O(1), O(2), O(3)});
+        load(W::q, r, O(1));
+        const int c = cached(O(3));
+        if (c >= 0)
+            as_.test_rr(W::d, cache_regs[c], cache_regs[c]);
+        else
+            as_.cmp_mem_imm(W::d, slot(O(3)), 0);
+        const int i = cached(O(2));
+        if (i >= 0)
+            as_.cmov_rr(W::q, e, r, cache_regs[i]);
+        else
+            as_.cmov_load(W::q, e, r, slot(O(2)));
+        commit(W::q, O(0), r);
         return;
-    case IOp::global_get:
+    }
+    case IOp::global_get: {
+        const Reg r = result_reg({});
         as_.mov_load(W::q, rax, at(r9, static_cast<int32_t>(O(1) * 8)));
-        as_.mov_load(W::q, rax, at(rax, static_cast<int32_t>(offsetof(GlobalInstance, value))));
-        as_.mov_store(W::q, slot(O(0)), rax);
+        as_.mov_load(W::q, r, at(rax, static_cast<int32_t>(offsetof(GlobalInstance, value))));
+        commit(W::q, O(0), r);
         return;
-    case IOp::global_set:
+    }
+    case IOp::global_set: {
+        const Reg v = in_reg(W::q, O(1), rcx);
         as_.mov_load(W::q, rax, at(r9, static_cast<int32_t>(O(0) * 8)));
-        as_.mov_load(W::q, rcx, slot(O(1)));
-        as_.mov_store(W::q, at(rax, static_cast<int32_t>(offsetof(GlobalInstance, value))), rcx);
+        as_.mov_store(W::q, at(rax, static_cast<int32_t>(offsetof(GlobalInstance, value))), v);
+        keep_cache();
         return;
-    case IOp::memory_size:
-        as_.mov_rr(W::q, rax, r11);
-        as_.shift_imm(W::q, Assembler::shr, rax, 16);
-        as_.mov_store(W::d, slot(O(0)), rax);
+    }
+    case IOp::memory_size: {
+        const Reg r = result_reg({});
+        as_.mov_rr(W::q, r, r11);
+        as_.shift_imm(W::q, Assembler::shr, r, 16);
+        commit(W::d, O(0), r);
         return;
+    }
     case IOp::unreachable: as_.jmp(trap_label(TrapKind::unreachable)); return;
-    case IOp::i32_xor_rotl_imm:
-        as_.mov_load(W::d, rax, slot(O(1)));
-        as_.alu_load(W::d, Assembler::xor_, rax, slot(O(2)));
-        as_.shift_imm(W::d, Assembler::rol, rax, static_cast<uint8_t>(O(3) & 31));
-        as_.mov_store(W::d, slot(O(0)), rax);
+    case IOp::i32_xor_rotl_imm: {
+        const Reg r = result_reg({O(1), O(2)}, same(O(0), O(1)));
+        load(W::d, r, O(1));
+        alu(W::d, Assembler::xor_, r, O(2));
+        as_.shift_imm(W::d, Assembler::rol, r, static_cast<uint8_t>(O(3) & 31));
+        commit(W::d, O(0), r);
         return;
+    }
     case IOp::i32_shl_or_shr:
     case IOp::i64_shl_or_shr: {
         const W w = k == IOp::i64_shl_or_shr ? W::q : W::d;
-        as_.mov_load(w, rax, slot(O(1)));
-        as_.shift_imm(w, Assembler::shl, rax, static_cast<uint8_t>(O(2)));
-        as_.mov_load(w, rcx, slot(O(3)));
+        const Reg r = result_reg({O(1), O(3)});
+        load(w, r, O(1));
+        as_.shift_imm(w, Assembler::shl, r, static_cast<uint8_t>(O(2)));
+        load(w, rcx, O(3));
         as_.shift_imm(w, Assembler::shr, rcx, static_cast<uint8_t>(O(4)));
-        as_.alu_rr(w, Assembler::or_, rax, rcx);
-        as_.mov_store(w, slot(O(0)), rax);
+        as_.alu_rr(w, Assembler::or_, r, rcx);
+        commit(w, O(0), r);
         return;
     }
     case IOp::i32_store_shl_or_shr:
     case IOp::i64_store_shl_or_shr: {
         const W w = k == IOp::i64_store_shl_or_shr ? W::q : W::d;
         const int32_t disp = address(O(0), O(2), O(1), w == W::q ? 8 : 4);
-        as_.mov_load(w, rcx, slot(O(3)));
+        load(w, rcx, O(3));
         as_.shift_imm(w, Assembler::shl, rcx, static_cast<uint8_t>(O(4)));
-        as_.mov_load(w, rdx, slot(O(5)));
+        load(w, rdx, O(5));
         as_.shift_imm(w, Assembler::shr, rdx, static_cast<uint8_t>(O(6)));
         as_.alu_rr(w, Assembler::or_, rcx, rdx);
         as_.mov_store(w, at(rsi, rax, disp), rcx);
+        keep_cache();
         return;
     }
     case IOp::store8_const:
@@ -1186,6 +1504,7 @@ void FunctionTranslator::emit(const Instr& in) {
             as_.mov_imm(rcx, v);
             as_.mov_store(W::q, m, rcx);
         }
+        keep_cache();
         return;
     }
     case IOp::move8:
@@ -1212,9 +1531,11 @@ void FunctionTranslator::emit(const Instr& in) {
             as_.mov_load(w, rcx, from);
             as_.mov_store(w, to, rcx);
         }
+        keep_cache();
         return;
     }
     case IOp::call: emit_call(in); return;
+    case IOp::call_indirect: emit_call_indirect(in); return;
     case IOp::ret: emit_ret(in); return;
     case IOp::br: jump_to(in, target(in, 0)); return;
     case IOp::br_table: {
@@ -1246,18 +1567,27 @@ void FunctionTranslator::emit(const Instr& in) {
         return;
     }
     case IOp::br_if:
-        as_.cmp_mem_imm(W::d, slot(O(0)), 0);
-        cond_jump(in, ne, target(in, 1));
+    case IOp::br_unless: {
+        const int i = cached(O(0));
+        if (i >= 0)
+            as_.test_rr(W::d, cache_regs[i], cache_regs[i]);
+        else
+            as_.cmp_mem_imm(W::d, slot(O(0)), 0);
+        cond_jump(in, k == IOp::br_if ? ne : e, target(in, 1));
+        keep_cache();
         return;
-    case IOp::br_unless:
-        as_.cmp_mem_imm(W::d, slot(O(0)), 0);
-        cond_jump(in, e, target(in, 1));
-        return;
+    }
     case IOp::br_i32_test_imm:
-    case IOp::br_i32_test_z_imm:
-        as_.test_mem_imm(slot(O(0)), O(1));
+    case IOp::br_i32_test_z_imm: {
+        const int i = cached(O(0));
+        if (i >= 0)
+            as_.test_imm(cache_regs[i], O(1));
+        else
+            as_.test_mem_imm(slot(O(0)), O(1));
         cond_jump(in, k == IOp::br_i32_test_imm ? ne : e, target(in, 2));
+        keep_cache();
         return;
+    }
     default: break;
     }
     // has_template() and emit() disagree: a bug; exit to the interpreter rather than guess.
@@ -1267,6 +1597,43 @@ void FunctionTranslator::emit(const Instr& in) {
 } // namespace
 
 namespace {
+
+/// WBPF_PERF_MAP set (and not "0"): name native code for `perf report` (docs/CLI.md).
+bool perf_map_wanted() {
+    static const bool wanted = [] {
+        const char* v = std::getenv("WBPF_PERF_MAP");
+        return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+    }();
+    return wanted;
+}
+
+/// Appends one line per translated function to /tmp/perf-PID.map, the file `perf report`
+/// reads to name code in anonymous executable mappings ("START SIZE NAME", hex). Best
+/// effort: a profile without names is still a profile, so failures are ignored.
+void write_perf_map(const Module& module, const NativeCode& native,
+                    const std::vector<std::pair<size_t, size_t>>& ranges) {
+    static std::mutex lock;
+    const std::lock_guard guard(lock);
+    const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+    // Never through a link someone else planted in /tmp.
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    FILE* f = fdopen(fd, "a");
+    if (f == nullptr) {
+        close(fd);
+        return;
+    }
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        const auto [begin, end] = ranges[i];
+        if (end == begin) continue;
+        const std::string name =
+            module.function_display_name(static_cast<uint32_t>(module.imported_function_count + i));
+        std::fprintf(f, "%lx %zx wasm:%s\n",
+                     static_cast<unsigned long>(reinterpret_cast<uintptr_t>(native.base() + begin)),
+                     end - begin, name.c_str());
+    }
+    std::fclose(f);
+}
 
 /// WBPF_JIT from the environment, if set to a mode.
 std::optional<JitMode> environment_mode() {
@@ -1322,6 +1689,8 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
     as.code.reserve(words * 10); // about what the templates make per word of internal code
     // The trampoline, at offset 0 (NativeCode::trampoline): (rdi = state, rsi = target) loads
     // the pinned registers and jumps.
+    for (Reg r : FunctionTranslator::cache_regs) // callee-saved: restored by every exit
+        as.push(r);
     as.mov_rr(W::q, r8, rdi);
     as.mov_rr(W::q, rax, rsi);
     as.mov_load(W::q, rdi, WBPF_STATE(fp));
@@ -1331,11 +1700,16 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
     as.mov_load(W::q, r11, WBPF_STATE(mem_size));
     as.mov_load(W::q, r11, at(r11, 0));
     as.jmp_reg(rax);
+    std::vector<std::pair<size_t, size_t>> ranges(module.compiled.size()); // for the perf map
     for (size_t i = 0; i < module.compiled.size(); ++i) {
         CompiledFunction& cf = *module.compiled[i];
+        cf.entry = cf.code.data();
         FunctionTranslator translator(module, cf, as, explicit_bounds, calls);
         entries.clear();
-        if (!translator.translate(entries, starts[i])) continue;
+        ranges[i].first = as.size();
+        const bool translated = translator.translate(entries, starts[i]);
+        ranges[i].second = as.size();
+        if (!translated) continue;
         for (const auto& e : entries)
             patches.push_back(Patch{&cf, e.first, e.second});
     }
@@ -1352,6 +1726,7 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
         p.function->code[p.at] = enter;
         p.function->code[p.at + 1] = reinterpret_cast<uint64_t>(native->base() + p.offset);
     }
+    if (perf_map_wanted()) write_perf_map(module, *native, ranges);
     return native;
 }
 

@@ -28,11 +28,11 @@ struct NativeState {
     const Instance* instance = nullptr;       ///< native calls and returns never leave it
     FunctionInstance* const* funcs = nullptr; ///< instance->functions
     GlobalInstance* const* globals = nullptr; ///< instance->globals
+    TableInstance* const* tables = nullptr;   ///< instance->tables
+    const uint32_t* type_ids = nullptr;       ///< instance->type_ids
     uint8_t* mem_base = nullptr;              ///< memory 0 (nullptr: none)
     const uint64_t* mem_size = nullptr;       ///< memory 0's current size in bytes
     const std::atomic<uint32_t>* interrupt = nullptr;
-    FunctionInstance** publish_cur = nullptr; ///< where cur is published for the fault
-    CallFrame** publish_frame_top = nullptr;  ///< handler (or a scratch slot without one)
 };
 
 /// Enters native code at `target` (word 1 of a `jit_enter` instruction) with `state`. Runs

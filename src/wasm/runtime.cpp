@@ -27,6 +27,8 @@ TableInstance::TableInstance(TableType table_type, TableElementBudget& budget)
         throw std::length_error("table elements exceed the store's limit");
     try {
         elements.assign(table_type.limits.min, nullptr);
+        native_data = elements.data();
+        native_size = elements.size();
     } catch (...) {
         budget.give_back(table_type.limits.min);
         throw;
@@ -44,6 +46,8 @@ uint32_t TableInstance::grow(uint32_t delta, void* init) noexcept {
     if (!budget_->take(delta)) return grow_failed;
     try {
         elements.resize(size_t{old_size} + delta, init);
+        native_data = elements.data();
+        native_size = elements.size();
     } catch (const std::bad_alloc&) {
         budget_->give_back(delta);
         return grow_failed;

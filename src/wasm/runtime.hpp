@@ -80,6 +80,11 @@ public:
 
     TableType type;
     std::vector<void*> elements; ///< FunctionInstance* for funcref tables; nullptr is null
+    /// elements.data() and elements.size() for native code (jit.cpp, call_indirect), which
+    /// reads them directly. Kept current by the constructor and grow(), the only places that
+    /// resize `elements`.
+    void* const* native_data = nullptr;
+    uint64_t native_size = 0;
 
 private:
     TableElementBudget* budget_;

@@ -95,6 +95,9 @@ public:
     void movsx16(W w, Reg dst, const Mem& m) { op_mem(w, {0x0f, 0xbf}, dst, m); }
     void movsxd(Reg dst, const Mem& m) { op_mem(W::q, {0x63}, dst, m); }
     void movzx8_rr(Reg dst, Reg src) { op_rr(W::d, {0x0f, 0xb6}, dst, src, true); }
+    void movsx8_rr(W w, Reg dst, Reg src) { op_rr(w, {0x0f, 0xbe}, dst, src, true); }
+    void movsx16_rr(W w, Reg dst, Reg src) { op_rr(w, {0x0f, 0xbf}, dst, src); }
+    void movsxd_rr(Reg dst, Reg src) { op_rr(W::q, {0x63}, dst, src); }
     void lea(Reg dst, const Mem& m) { op_mem(W::q, {0x8d}, dst, m); }
 
     // ---- arithmetic: ALU group (add or adc sbb and sub xor cmp = /0 .. /7) ----
@@ -124,6 +127,10 @@ public:
         }
     }
     void test_rr(W w, Reg a, Reg b) { op_rr(w, {0x85}, b, a); }
+    void test_imm(Reg r, uint32_t imm) {
+        op_rr(W::d, {0xf7}, 0, r);
+        u32(imm);
+    }
     void test_mem_imm(const Mem& m, uint32_t imm) {
         op_mem(W::d, {0xf7}, 0, m);
         u32(imm);
@@ -152,6 +159,8 @@ public:
     void div(W w, Reg r, bool is_signed) {
         op_rr(w, {0xf7}, static_cast<Reg>(is_signed ? 7 : 6), r);
     }
+    /// rdx:rax = rax * r (unsigned; mul = /4).
+    void mul(W w, Reg r) { op_rr(w, {0xf7}, 4, r); }
     void cdq(W w) {
         if (w == W::q) byte(0x48);
         byte(0x99);
@@ -174,6 +183,14 @@ public:
         rel32(target);
     }
     void ret() { byte(0xc3); }
+    void push(Reg r) {
+        if (r >= 8) byte(0x41);
+        byte(static_cast<uint8_t>(0x50 + (r & 7)));
+    }
+    void pop(Reg r) {
+        if (r >= 8) byte(0x41);
+        byte(static_cast<uint8_t>(0x58 + (r & 7)));
+    }
     void jmp_reg(Reg r) { op_rr(W::d, {0xff}, 4, r); }
     void jmp_mem(const Mem& m) { op_mem(W::d, {0xff}, 4, m); }
     void cmov_rr(W w, Cond c, Reg dst, Reg src) {

@@ -73,7 +73,15 @@ const char* const mixed_wat = R"((module
     (loop $l
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $l))
-    (local.get $i)))
+    (local.get $i))
+  ;; Loads at `p` two calls deep, the inner call through a table (call_indirect).
+  (type $load_type (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 1) $load)
+  (func $load (param $p i32) (result i32) (i32.load (local.get $p)))
+  (func $load_middle (param $p i32) (result i32)
+    (i32.add (call_indirect (type $load_type) (local.get $p) (i32.const 1)) (i32.const 1)))
+  (func (export "load") (param $p i32) (result i32) (call $load_middle (local.get $p))))
 )";
 
 /// The reference: `churn` run interpreted only, once per element of `sizes` in one instance
@@ -155,6 +163,18 @@ TEST_P(Jit, DivisionTrapKeepsKindAndBacktrace) {
     EXPECT_EQ(r.backtrace[0].function_index, 2u);
     EXPECT_EQ(r.backtrace[1].function_index, 3u);
     EXPECT_EQ(r.backtrace[2].function_index, 4u);
+}
+
+TEST_P(Jit, MemoryFaultKeepsTheBacktraceThroughAnIndirectCall) {
+    ASSERT_TRUE(call("load", {Value{65532u}}).ok());
+    EXPECT_EQ(results_.at(0).i32, 1u);
+    const ExecResult r = call("load", {Value{65533u}});
+    EXPECT_EQ(r.trap, TrapKind::out_of_bounds_memory);
+    ASSERT_EQ(r.backtrace.size(), 3u);
+    // Defined functions after spin (6): $load 7, $load_middle 8, load 9.
+    EXPECT_EQ(r.backtrace[0].function_index, 7u);
+    EXPECT_EQ(r.backtrace[1].function_index, 8u);
+    EXPECT_EQ(r.backtrace[2].function_index, 9u);
 }
 
 TEST_P(Jit, OutOfBoundsStoreTrapsAfterTheStoresBeforeIt) {
