@@ -258,6 +258,13 @@ constexpr bool is_call(IOp k) {
     return k == IOp::call || k == IOp::call_indirect;
 }
 
+/// Native code may hand these to the interpreter at the instruction itself (a call it cannot
+/// make, an overlapping memory.copy), so they must never be entry points: the interpreter
+/// would enter native code there again, forever.
+constexpr bool may_hand_back_itself(IOp k) {
+    return is_call(k) || k == IOp::memory_copy;
+}
+
 struct Instr {
     uint32_t at;    ///< word index
     uint32_t words; ///< size
@@ -304,6 +311,7 @@ private:
     void emit_exit(uint32_t at);
     void emit_call(const Instr& in);
     void emit_call_indirect(const Instr& in);
+    void emit_bulk_memory(const Instr& in);
     void push_frame(const Instr& in, Reg callee);
     void emit_ret(const Instr& in);
     void emit_load(const Instr& in, IOp plain, uint32_t add);
@@ -503,6 +511,8 @@ bool FunctionTranslator::has_template(const Instr& in) const {
         return callee.frame_slots < INT32_MAX / 16 && op(in, 1) <= INT32_MAX / 2;
     }
     case IOp::call_indirect: return op(in, 3) <= INT32_MAX / 2;
+    case IOp::memory_copy:
+    case IOp::memory_fill: return true;
     case IOp::br: return is_start(target(in, 0));
     case IOp::br_table:
         for (uint32_t t = 0; t <= op(in, 1); ++t)
@@ -724,6 +734,61 @@ void FunctionTranslator::emit_call_indirect(const Instr& in) {
     emit_exit(in.at);
 }
 
+/// `memory.copy` [d, s, n] and `memory.fill` [d, value, n] with `rep movsb` / `rep stosb`.
+/// Both ranges are checked before anything is written (a trap writes nothing). A copy to a
+/// higher address that overlaps its source needs a backward copy: the interpreter does that
+/// one. rdi and rsi (fp and the memory base) serve as the string registers, saved on the
+/// stack meanwhile; the slots are read before.
+void FunctionTranslator::emit_bulk_memory(const Instr& in) {
+    const bool copy = in.op == IOp::memory_copy;
+    load(W::d, rax, op(in, 0)); // d
+    load(W::d, rcx, op(in, 1)); // s, or the value
+    load(W::d, rdx, op(in, 2)); // n
+    as_.push(rdi);
+    as_.push(rsi);
+    Label out_of_bounds, backward, done;
+    as_.lea(rdi, at(rax, rdx, 0)); // d + n, 64-bit: cannot wrap
+    as_.alu_rr(W::q, Assembler::cmp, rdi, r11);
+    as_.jcc(a, out_of_bounds);
+    if (copy) {
+        as_.lea(rdi, at(rcx, rdx, 0)); // s + n
+        as_.alu_rr(W::q, Assembler::cmp, rdi, r11);
+        as_.jcc(a, out_of_bounds);
+        Label forward;
+        as_.alu_rr(W::q, Assembler::cmp, rax, rcx);
+        as_.jcc(be, forward);                       // d <= s: forward is right
+        as_.alu_rr(W::q, Assembler::cmp, rax, rdi); // d < s + n: overlapping, backward
+        as_.jcc(b, backward);
+        as_.bind(forward);
+        as_.mov_load(W::q, rsi, at(rsp, 0)); // the memory base
+        as_.lea(rdi, at(rsi, rax, 0));
+        as_.lea(rsi, at(rsi, rcx, 0));
+        as_.mov_rr(W::q, rcx, rdx);
+        as_.rep_movsb();
+    } else {
+        as_.mov_load(W::q, rdi, at(rsp, 0));
+        as_.lea(rdi, at(rdi, rax, 0));
+        as_.mov_rr(W::d, rax, rcx);
+        as_.mov_rr(W::q, rcx, rdx);
+        as_.rep_stosb();
+    }
+    as_.pop(rsi);
+    as_.pop(rdi);
+    as_.jmp(done);
+    as_.bind(out_of_bounds);
+    as_.pop(rsi);
+    as_.pop(rdi);
+    as_.jmp(trap_label(TrapKind::out_of_bounds_memory));
+    if (copy) {
+        as_.bind(backward);
+        as_.pop(rsi);
+        as_.pop(rdi);
+        emit_exit(in.at);
+    }
+    as_.bind(done);
+    keep_cache();
+}
+
 /// `ret`: the interpreter's ret, natively, when the caller is native code's to resume (a
 /// frame of this activation, same instance); otherwise the interpreter returns.
 void FunctionTranslator::emit_ret(const Instr& in) {
@@ -846,9 +911,9 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
     for (size_t i = 0; i < instrs_.size(); ++i) {
         const bool return_site = i != 0 && is_call(instrs_[i - 1].op);
         if (i != 0 && instrs_[i - 1].native && !return_site) continue;
-        // Never a call: native code hands a call it cannot make (depth, stack, interrupt)
-        // to the interpreter at the call itself, which must then not re-enter native code.
-        if (!instrs_[i].native || instrs_[i].words < 2 || is_call(instrs_[i].op) ||
+        // Never a call or memory.copy: native code may hand them to the interpreter at the
+        // instruction itself, which must then not re-enter native code.
+        if (!instrs_[i].native || instrs_[i].words < 2 || may_hand_back_itself(instrs_[i].op) ||
             i + 1 >= instrs_.size() || !instrs_[i + 1].native)
             continue;
         entry_instrs.push_back(i);
@@ -867,7 +932,8 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
             if (!is_start(w) || (in.native && w > static_cast<int64_t>(in.at))) continue;
             const uint32_t i = index_of[static_cast<size_t>(w)];
             const Instr& to = instrs_[i];
-            if (to.native && to.words >= 2 && !is_call(to.op)) entry_instrs.push_back(i);
+            if (to.native && to.words >= 2 && !may_hand_back_itself(to.op))
+                entry_instrs.push_back(i);
         }
     }
     if (entry_instrs.empty() && !instrs_[0].native) return false;
@@ -1534,6 +1600,8 @@ void FunctionTranslator::emit(const Instr& in) {
         keep_cache();
         return;
     }
+    case IOp::memory_copy:
+    case IOp::memory_fill: emit_bulk_memory(in); return;
     case IOp::call: emit_call(in); return;
     case IOp::call_indirect: emit_call_indirect(in); return;
     case IOp::ret: emit_ret(in); return;

@@ -183,6 +183,16 @@ public:
         rel32(target);
     }
     void ret() { byte(0xc3); }
+    /// rep movsb / rep stosb: copy rcx bytes [rsi] -> [rdi], or store al into rcx bytes at
+    /// [rdi], forward (the ABI keeps the direction flag clear).
+    void rep_movsb() {
+        byte(0xf3);
+        byte(0xa4);
+    }
+    void rep_stosb() {
+        byte(0xf3);
+        byte(0xaa);
+    }
     void push(Reg r) {
         if (r >= 8) byte(0x41);
         byte(static_cast<uint8_t>(0x50 + (r & 7)));
