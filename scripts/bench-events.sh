@@ -9,6 +9,9 @@
 # Environment:
 #   EVENTS_STARTUP_RUNS=10    runs of start -> header and start -> exit (medians reported)
 #   EVENTS_STORM_SECONDS=10   length of each fork+exec storm (with and without a CPU hog)
+#   EVENTS_STORM_PAIRS=3      storms per case, native and wbpf alternately: the table shows
+#                             medians, the worst loss, and the median of the paired ratios
+#                             (this machine's speed drifts by tens of % within minutes)
 #   EVENTS_RATE_SECONDS=1     length of each ratebench trial (about 10 trials per case)
 #   EVENTS_ONLY="startup storm rate"   a subset of the three
 #   EVENTS_VERBOSE=1          also print every raw measurement line
@@ -23,6 +26,7 @@ build_dir="${1:-${BUILD_DIR:-build}}"
 [[ "${build_dir}" = /* ]] || build_dir="${repo_dir}/${build_dir}"
 startup_runs="${EVENTS_STARTUP_RUNS:-10}"
 storm_seconds="${EVENTS_STORM_SECONDS:-10}"
+storm_pairs="${EVENTS_STORM_PAIRS:-3}"
 rate_seconds="${EVENTS_RATE_SECONDS:-1}"
 only="${EVENTS_ONLY:-startup storm rate}"
 verbose="${EVENTS_VERBOSE:-0}"
@@ -82,6 +86,47 @@ row() {
     fi
     printf '%-44s %12s %12s %8s\n' "$1" "$2" "$3" "${ratio}"
 }
+# median_of CASE KEY: the median of KEY over runs CASE-1 .. CASE-storm_pairs ("-" if none).
+median_of() {
+    local i values=()
+    for ((i = 1; i <= storm_pairs; i++)); do
+        local v
+        v="$(get "$1-${i}" "$2")"
+        [[ "${v}" != "-" ]] && values+=("${v}")
+    done
+    [[ ${#values[@]} -eq 0 ]] && { echo "-"; return; }
+    printf '%s\n' "${values[@]}" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# max_of CASE KEY: the largest KEY over the runs of CASE.
+max_of() {
+    local i max="-"
+    for ((i = 1; i <= storm_pairs; i++)); do
+        local v
+        v="$(get "$1-${i}" "$2")"
+        [[ "${v}" = "-" ]] && continue
+        if [[ "${max}" = "-" ]] || awk -v a="${v}" -v b="${max}" 'BEGIN { exit !(a > b) }'; then
+            max="${v}"
+        fi
+    done
+    echo "${max}"
+}
+# paired_ratio CASE KEY: the median over pairs i of wbpf-i KEY / native-i KEY, and the ratios.
+paired_ratio() {
+    local i ratios=()
+    for ((i = 1; i <= storm_pairs; i++)); do
+        local n w
+        n="$(get "$1-native-${i}" "$2")"
+        w="$(get "$1-wbpf-${i}" "$2")"
+        [[ "${n}" = "-" || "${w}" = "-" ]] && continue
+        ratios+=("$(awk -v n="${n}" -v w="${w}" 'BEGIN { printf "%.2f", w / n }')")
+    done
+    [[ ${#ratios[@]} -eq 0 ]] && { echo "-"; return; }
+    local median
+    median="$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+    echo "${median}x (pairs: ${ratios[*]})"
+}
 kib_to_mib() {
     [[ "$1" = "-" ]] && { echo "-"; return; }
     awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
@@ -96,11 +141,14 @@ for what in ${only}; do
         measure startup-wbpf startup -n "${startup_runs}" -- "${bootstrap_wasm[@]}"
         ;;
     storm)
-        echo "bench-events: fork+exec storm, ${storm_seconds} s each, 4 runs" >&2
-        measure storm-native storm -s "${storm_seconds}" -- "${bootstrap_native[@]}"
-        measure storm-wbpf storm -s "${storm_seconds}" -- "${bootstrap_wasm[@]}"
-        measure hog-native storm -s "${storm_seconds}" -H -- "${bootstrap_native[@]}"
-        measure hog-wbpf storm -s "${storm_seconds}" -H -- "${bootstrap_wasm[@]}"
+        echo "bench-events: fork+exec storm, ${storm_seconds} s each," \
+            "${storm_pairs} pairs with and without a hog" >&2
+        for ((pair = 1; pair <= storm_pairs; pair++)); do
+            measure "storm-native-${pair}" storm -s "${storm_seconds}" -- "${bootstrap_native[@]}"
+            measure "storm-wbpf-${pair}" storm -s "${storm_seconds}" -- "${bootstrap_wasm[@]}"
+            measure "hog-native-${pair}" storm -s "${storm_seconds}" -H -- "${bootstrap_native[@]}"
+            measure "hog-wbpf-${pair}" storm -s "${storm_seconds}" -H -- "${bootstrap_wasm[@]}"
+        done
         ;;
     rate)
         echo "bench-events: ratebench, ${rate_seconds} s trials, 4 searches" >&2
@@ -130,19 +178,23 @@ if [[ " ${only} " = *" storm "* ]]; then
     for case in storm hog; do
         label="storm"
         [[ "${case}" = hog ]] && label="storm + hog"
-        row "${label}: events/s seen" "$(get ${case}-native event_rate)" \
-            "$(get ${case}-wbpf event_rate)"
-        row "${label}: storm events lost (of expected)" \
-            "$(get ${case}-native lost)/$(get ${case}-native expected)" \
-            "$(get ${case}-wbpf lost)/$(get ${case}-wbpf expected)" | sed 's/ [^ ]*x$/  -/'
-        row "${label}: CPU per event (us, steady)" "$(get ${case}-native us_per_event)" \
-            "$(get ${case}-wbpf us_per_event)"
-        row "${label}: CPU per event (us, whole run)" "$(get ${case}-native us_per_event_total)" \
-            "$(get ${case}-wbpf us_per_event_total)"
-        row "${label}: peak RSS (MiB)" "$(kib_to_mib "$(get ${case}-native peak_rss_kb)")" \
-            "$(kib_to_mib "$(get ${case}-wbpf peak_rss_kb)")"
-        row "${label}: RSS mid-run (MiB)" "$(kib_to_mib "$(get ${case}-native steady_rss_kb)")" \
-            "$(kib_to_mib "$(get ${case}-wbpf steady_rss_kb)")"
+        n="${case}-native"
+        w="${case}-wbpf"
+        row "${label}: events/s seen (median)" "$(median_of "${n}" event_rate)" \
+            "$(median_of "${w}" event_rate)"
+        row "${label}: storm events lost (worst run)" \
+            "$(max_of "${n}" lost)/$(median_of "${n}" expected)" \
+            "$(max_of "${w}" lost)/$(median_of "${w}" expected)" | sed 's/ [^ ]*x$/  -/'
+        row "${label}: CPU per event (us, steady, median)" "$(median_of "${n}" us_per_event)" \
+            "$(median_of "${w}" us_per_event)"
+        printf '%-44s %s\n' "${label}: CPU per event, paired ratio" \
+            "$(paired_ratio "${case}" us_per_event)"
+        row "${label}: CPU per event (us, whole run)" "$(median_of "${n}" us_per_event_total)" \
+            "$(median_of "${w}" us_per_event_total)"
+        row "${label}: peak RSS (MiB)" "$(kib_to_mib "$(max_of "${n}" peak_rss_kb)")" \
+            "$(kib_to_mib "$(max_of "${w}" peak_rss_kb)")"
+        row "${label}: RSS mid-run (MiB)" "$(kib_to_mib "$(median_of "${n}" steady_rss_kb)")" \
+            "$(kib_to_mib "$(median_of "${w}" steady_rss_kb)")"
     done
 fi
 if [[ " ${only} " = *" rate "* ]]; then

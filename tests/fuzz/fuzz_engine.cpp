@@ -168,8 +168,15 @@ Outcome run_module(const std::shared_ptr<const Module>& module) {
         if (result.ok() && results.size() != function.type->results.size()) __builtin_trap();
         if (result.trap == TrapKind::interrupted) outcome.interrupted = true;
         outcome.observed.push_back(static_cast<uint64_t>(result.trap));
-        for (const Value& v : results)
-            outcome.observed.push_back(result.ok() ? v.i64 : 0);
+        // Only the bits of a result's type: the upper half of an i32 or f32 Value is
+        // unspecified (native code zero-extends, the interpreter may leave other bits).
+        for (size_t i = 0; i < results.size(); ++i) {
+            const ValType t =
+                i < function.type->results.size() ? function.type->results[i] : ValType::i64;
+            const bool narrow = t == ValType::i32 || t == ValType::f32;
+            const uint64_t bits = narrow ? results[i].i64 & 0xffffffffu : results[i].i64;
+            outcome.observed.push_back(result.ok() ? bits : 0);
+        }
     }
     outcome.observed.push_back(hash_memory(*instance));
     return outcome;
