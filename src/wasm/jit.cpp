@@ -337,9 +337,11 @@ private:
     /// source when the result goes to that same slot and it is no other source, keeps its
     /// register and entry, so the template's first load(reuse) into it emits nothing.
     Reg result_reg(std::initializer_list<uint32_t> sources, int64_t reuse = -1);
-    /// Stores `r` (width w) into slot `dst` and records that a cache register holds it (`r`
-    /// itself, or a copy when `r` is a scratch register). Keeps the cache past the instruction.
-    void commit(W w, uint32_t dst, Reg r);
+    /// Stores all 8 bytes of `r` into slot `dst` (a 32-bit result must be zero-extended in
+    /// `r`, as every 32-bit x86 operation leaves it) and records that a cache register holds
+    /// it (`r` itself, or a copy when `r` is a scratch register). Keeps the cache past the
+    /// instruction.
+    void commit(uint32_t dst, Reg r);
     /// The instruction writes no slot: the cache stays valid past it.
     void keep_cache() { kept_ = true; }
     void drop_cache() {
@@ -387,7 +389,7 @@ private:
         const Reg r = result_reg(sources);
         as_.setcc(c, r);
         as_.movzx8_rr(r, r);
-        commit(W::d, dst, r);
+        commit(dst, r);
     }
     /// The shared exit returning `kind`, marked as used.
     Label& trap_label(TrapKind kind) {
@@ -843,40 +845,25 @@ void FunctionTranslator::emit_load(const Instr& in, IOp plain, uint32_t add) {
     const int32_t disp = address(op(in, 1), add, op(in, 2), access_bytes(plain));
     const Mem m = at(rsi, rax, disp);
     const Reg r = result_reg({});
-    W w = W::q; // the slot width written (the i32 forms write 4 bytes, as the interpreter)
+    // The 32-bit forms zero-extend into r, as commit() needs.
     switch (plain) {
     case IOp::i32_load:
     case IOp::f32_load:
-        as_.mov_load(W::d, r, m);
-        w = W::d;
-        break;
+    case IOp::i64_load32_u: as_.mov_load(W::d, r, m); break;
     case IOp::i64_load:
     case IOp::f64_load: as_.mov_load(W::q, r, m); break;
-    case IOp::i32_load8_s:
-        as_.movsx8(W::d, r, m);
-        w = W::d;
-        break;
+    case IOp::i32_load8_s: as_.movsx8(W::d, r, m); break;
     case IOp::i32_load8_u:
-        as_.movzx8(r, m);
-        w = W::d;
-        break;
-    case IOp::i32_load16_s:
-        as_.movsx16(W::d, r, m);
-        w = W::d;
-        break;
-    case IOp::i32_load16_u:
-        as_.movzx16(r, m);
-        w = W::d;
-        break;
-    case IOp::i64_load8_s: as_.movsx8(W::q, r, m); break;
     case IOp::i64_load8_u: as_.movzx8(r, m); break;
-    case IOp::i64_load16_s: as_.movsx16(W::q, r, m); break;
+    case IOp::i32_load16_s: as_.movsx16(W::d, r, m); break;
+    case IOp::i32_load16_u:
     case IOp::i64_load16_u: as_.movzx16(r, m); break;
+    case IOp::i64_load8_s: as_.movsx8(W::q, r, m); break;
+    case IOp::i64_load16_s: as_.movsx16(W::q, r, m); break;
     case IOp::i64_load32_s: as_.movsxd(r, m); break;
-    case IOp::i64_load32_u: as_.mov_load(W::d, r, m); break;
     default: return;
     }
-    commit(w, op(in, 0), r);
+    commit(op(in, 0), r);
 }
 
 void FunctionTranslator::emit_store(const Instr& in, IOp plain, uint32_t add) {
@@ -1044,12 +1031,10 @@ Reg FunctionTranslator::result_reg(std::initializer_list<uint32_t> sources, int6
     return cache_regs[pick];
 }
 
-void FunctionTranslator::commit(W w, uint32_t dst, Reg r) {
-    // 32-bit results are zero-extended in their register: storing all 8 bytes lets a later
-    // 64-bit read of the slot (copy, select, a call's arguments) take the value from the
-    // store buffer; after a 4-byte store it would stall until the store retires. The upper
-    // half of an i32 slot is never read as part of the value.
-    (void)w;
+void FunctionTranslator::commit(uint32_t dst, Reg r) {
+    // All 8 bytes: a later 64-bit read of the slot (copy, select, a call's arguments) then
+    // takes the value from the store buffer; after a 4-byte store it would stall until the
+    // store retires. The upper half of an i32 slot is never read as part of the value.
     as_.mov_store(W::q, slot(dst), r);
     int home = -1;
     for (int i = 0; i < cache_size; ++i) {
@@ -1142,21 +1127,21 @@ void FunctionTranslator::emit(const Instr& in) {
             const Reg r = result_reg({O(1), O(2)}, same(O(0), O(1)));
             load(w, r, O(1));
             alu(w, d.alu, r, O(2));
-            commit(w, O(0), r);
+            commit(O(0), r);
             return;
         }
         if (k == d.imm32) {
             const Reg r = result_reg({O(1)}, same(O(0), O(1)));
             load(W::d, r, O(1));
             as_.alu_imm(W::d, d.alu, r, static_cast<int32_t>(O(2)));
-            commit(W::d, O(0), r);
+            commit(O(0), r);
             return;
         }
         if (k == d.imm64) {
             const Reg r = result_reg({O(1)}, same(O(0), O(1)));
             load(W::q, r, O(1));
             alu_imm64(d.alu, imm64(in), r);
-            commit(W::q, O(0), r);
+            commit(O(0), r);
             return;
         }
     }
@@ -1180,7 +1165,7 @@ void FunctionTranslator::emit(const Instr& in) {
             const Reg r = result_reg({O(1), O(2)}, same(O(0), O(1)));
             load(w, r, O(1));
             as_.shift_cl(w, d.sh, r);
-            commit(w, O(0), r);
+            commit(O(0), r);
             return;
         }
         if (k == d.imm32 || k == d.imm64) {
@@ -1189,7 +1174,7 @@ void FunctionTranslator::emit(const Instr& in) {
             const Reg r = result_reg({O(1)}, same(O(0), O(1)));
             load(w, r, O(1));
             as_.shift_imm(w, d.sh, r, static_cast<uint8_t>(count));
-            commit(w, O(0), r);
+            commit(O(0), r);
             return;
         }
     }
@@ -1255,7 +1240,7 @@ void FunctionTranslator::emit(const Instr& in) {
         const Reg r = result_reg({O(1)}, same(O(0), O(1)));
         load(W::d, r, O(1));
         as_.alu_imm(W::d, Assembler::add, r, static_cast<int32_t>(O(2)));
-        commit(W::d, O(0), r);
+        commit(O(0), r);
         if (rel % 2 == 1)
             as_.alu_imm(W::d, Assembler::cmp, r, static_cast<int32_t>(O(3)));
         else
@@ -1301,14 +1286,14 @@ void FunctionTranslator::emit(const Instr& in) {
             as_.imul_rr(w, r, cache_regs[i]);
         else
             as_.imul_load(w, r, slot(O(2)));
-        commit(w, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::i32_mul_imm: {
         const Reg a = in_reg(W::d, O(1), rcx);
         const Reg r = result_reg({O(1)});
         as_.imul_imm(W::d, r, a, static_cast<int32_t>(O(2)));
-        commit(W::d, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::i64_mul_imm: {
@@ -1321,7 +1306,7 @@ void FunctionTranslator::emit(const Instr& in) {
             as_.mov_imm(r, static_cast<uint64_t>(v));
             as_.imul_rr(W::q, r, a);
         }
-        commit(W::q, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::i32_div_s:
@@ -1353,7 +1338,7 @@ void FunctionTranslator::emit(const Instr& in) {
                 as_.mov_imm(rcx, d);
                 as_.mul(W::q, rcx);
             }
-            commit(W::d, O(0), rdx);
+            commit(O(0), rdx);
             return;
         }
         load(w, rax, O(1));
@@ -1381,23 +1366,23 @@ void FunctionTranslator::emit(const Instr& in) {
         }
         as_.div(w, rcx, is_signed);
         as_.bind(done);
-        commit(w, O(0), rem ? rdx : rax);
+        commit(O(0), rem ? rdx : rax);
         return;
     }
     case IOp::i32_clz:
     case IOp::i64_clz:
         as_.lzcnt(k == IOp::i64_clz ? W::q : W::d, rax, slot(O(1)));
-        commit(k == IOp::i64_clz ? W::q : W::d, O(0), rax);
+        commit(O(0), rax);
         return;
     case IOp::i32_ctz:
     case IOp::i64_ctz:
         as_.tzcnt(k == IOp::i64_ctz ? W::q : W::d, rax, slot(O(1)));
-        commit(k == IOp::i64_ctz ? W::q : W::d, O(0), rax);
+        commit(O(0), rax);
         return;
     case IOp::i32_popcnt:
     case IOp::i64_popcnt:
         as_.popcnt(k == IOp::i64_popcnt ? W::q : W::d, rax, slot(O(1)));
-        commit(k == IOp::i64_popcnt ? W::q : W::d, O(0), rax);
+        commit(O(0), rax);
         return;
     case IOp::i32_eqz:
     case IOp::i64_eqz: {
@@ -1413,13 +1398,13 @@ void FunctionTranslator::emit(const Instr& in) {
     case IOp::i32_wrap_i64: {
         const Reg r = result_reg({O(1)}, same(O(0), O(1)));
         load(W::d, r, O(1));
-        commit(W::d, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::i64_extend_i32_u: {
         const Reg r = result_reg({O(1)}, same(O(0), O(1)));
         load(W::d, r, O(1)); // a 32-bit move zero-extends
-        commit(W::q, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::i64_extend_i32_s:
@@ -1449,13 +1434,13 @@ void FunctionTranslator::emit(const Instr& in) {
         } else {
             as_.movsxd(r, slot(O(1)));
         }
-        commit(w, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::copy: {
         const Reg r = result_reg({O(1)});
         load(W::q, r, O(1));
-        commit(W::q, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::const32:
@@ -1467,7 +1452,7 @@ void FunctionTranslator::emit(const Instr& in) {
             as_.alu_rr(W::d, Assembler::xor_, r, r);
         else
             as_.mov_imm(r, v);
-        commit(W::q, O(0), r);
+        commit(O(0), r);
         for (CacheEntry& c : cache_) {
             if (c.slot == O(0)) {
                 c.known = true;
@@ -1489,14 +1474,14 @@ void FunctionTranslator::emit(const Instr& in) {
             as_.cmov_rr(W::q, e, r, cache_regs[i]);
         else
             as_.cmov_load(W::q, e, r, slot(O(2)));
-        commit(W::q, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::global_get: {
         const Reg r = result_reg({});
         as_.mov_load(W::q, rax, at(r9, static_cast<int32_t>(O(1) * 8)));
         as_.mov_load(W::q, r, at(rax, static_cast<int32_t>(offsetof(GlobalInstance, value))));
-        commit(W::q, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::global_set: {
@@ -1510,7 +1495,7 @@ void FunctionTranslator::emit(const Instr& in) {
         const Reg r = result_reg({});
         as_.mov_rr(W::q, r, r11);
         as_.shift_imm(W::q, Assembler::shr, r, 16);
-        commit(W::d, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::unreachable: as_.jmp(trap_label(TrapKind::unreachable)); return;
@@ -1519,7 +1504,7 @@ void FunctionTranslator::emit(const Instr& in) {
         load(W::d, r, O(1));
         alu(W::d, Assembler::xor_, r, O(2));
         as_.shift_imm(W::d, Assembler::rol, r, static_cast<uint8_t>(O(3) & 31));
-        commit(W::d, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::i32_shl_or_shr:
@@ -1531,7 +1516,7 @@ void FunctionTranslator::emit(const Instr& in) {
         load(w, rcx, O(3));
         as_.shift_imm(w, Assembler::shr, rcx, static_cast<uint8_t>(O(4)));
         as_.alu_rr(w, Assembler::or_, r, rcx);
-        commit(w, O(0), r);
+        commit(O(0), r);
         return;
     }
     case IOp::i32_store_shl_or_shr:
