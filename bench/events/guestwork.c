@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "bootstrap.h"
+/* As in bootstrap.wasm through the SDK: bulk-memory memcpy/memset (nothing natively). */
+#include <wbpf/bulk_memory.h>
 
 static double now_ns(void) {
     struct timespec ts;

@@ -736,11 +736,14 @@ void FunctionTranslator::emit_call_indirect(const Instr& in) {
     emit_exit(in.at);
 }
 
-/// `memory.copy` [d, s, n] and `memory.fill` [d, value, n] with `rep movsb` / `rep stosb`.
-/// Both ranges are checked before anything is written (a trap writes nothing). A copy to a
-/// higher address that overlaps its source needs a backward copy: the interpreter does that
-/// one. rdi and rsi (fp and the memory base) serve as the string registers, saved on the
-/// stack meanwhile; the slots are read before.
+/// `memory.copy` [d, s, n] and `memory.fill` [d, value, n]. Both ranges are checked before
+/// anything is written (a trap writes nothing). Up to 64 bytes go 8 bytes at a time, then byte
+/// by byte (`rep movsb`/`stosb` take tens of cycles to start, and most copies are a few
+/// bytes: printf's); longer ones use `rep movsb`/`stosb`. Copying forward is right when d <= s
+/// or the ranges do not overlap; an overlapping copy to a higher address is handed to the
+/// interpreter (which is why memory.copy is never an entry point). rdi and rsi (fp and the
+/// memory base) serve as the string registers, saved on the stack meanwhile; the slots are
+/// read before.
 void FunctionTranslator::emit_bulk_memory(const Instr& in) {
     const bool copy = in.op == IOp::memory_copy;
     load(W::d, rax, op(in, 0)); // d
@@ -748,7 +751,7 @@ void FunctionTranslator::emit_bulk_memory(const Instr& in) {
     load(W::d, rdx, op(in, 2)); // n
     as_.push(rdi);
     as_.push(rsi);
-    Label out_of_bounds, backward, done;
+    Label out_of_bounds, backward, done, restore, bytes, words, rep;
     as_.lea(rdi, at(rax, rdx, 0)); // d + n, 64-bit: cannot wrap
     as_.alu_rr(W::q, Assembler::cmp, rdi, r11);
     as_.jcc(a, out_of_bounds);
@@ -766,14 +769,62 @@ void FunctionTranslator::emit_bulk_memory(const Instr& in) {
         as_.lea(rdi, at(rsi, rax, 0));
         as_.lea(rsi, at(rsi, rcx, 0));
         as_.mov_rr(W::q, rcx, rdx);
+        as_.alu_imm(W::q, Assembler::cmp, rcx, 64);
+        as_.jcc(a, rep);
+        // Forward in 8-byte words: each word is read before anything after it is written.
+        as_.bind(words);
+        as_.alu_imm(W::q, Assembler::cmp, rcx, 8);
+        as_.jcc(b, bytes);
+        as_.mov_load(W::q, rax, at(rsi, 0));
+        as_.mov_store(W::q, at(rdi, 0), rax);
+        as_.alu_imm(W::q, Assembler::add, rsi, 8);
+        as_.alu_imm(W::q, Assembler::add, rdi, 8);
+        as_.alu_imm(W::q, Assembler::sub, rcx, 8);
+        as_.jmp(words);
+        Label byte_loop;
+        as_.bind(bytes);
+        as_.test_rr(W::q, rcx, rcx);
+        as_.jcc(e, restore);
+        as_.bind(byte_loop);
+        as_.movzx8(rax, at(rsi, 0));
+        as_.mov_store8(at(rdi, 0), rax);
+        as_.alu_imm(W::q, Assembler::add, rsi, 1);
+        as_.alu_imm(W::q, Assembler::add, rdi, 1);
+        as_.alu_imm(W::q, Assembler::sub, rcx, 1);
+        as_.jcc(ne, byte_loop);
+        as_.jmp(restore);
+        as_.bind(rep);
         as_.rep_movsb();
     } else {
         as_.mov_load(W::q, rdi, at(rsp, 0));
         as_.lea(rdi, at(rdi, rax, 0));
-        as_.mov_rr(W::d, rax, rcx);
+        as_.movzx8_rr(rax, rcx); // the byte, in every byte of rax
+        as_.mov_imm(rsi, 0x0101010101010101ull);
+        as_.imul_rr(W::q, rax, rsi);
         as_.mov_rr(W::q, rcx, rdx);
+        as_.alu_imm(W::q, Assembler::cmp, rcx, 64);
+        as_.jcc(a, rep);
+        as_.bind(words);
+        as_.alu_imm(W::q, Assembler::cmp, rcx, 8);
+        as_.jcc(b, bytes);
+        as_.mov_store(W::q, at(rdi, 0), rax);
+        as_.alu_imm(W::q, Assembler::add, rdi, 8);
+        as_.alu_imm(W::q, Assembler::sub, rcx, 8);
+        as_.jmp(words);
+        Label byte_loop;
+        as_.bind(bytes);
+        as_.test_rr(W::q, rcx, rcx);
+        as_.jcc(e, restore);
+        as_.bind(byte_loop);
+        as_.mov_store8(at(rdi, 0), rax);
+        as_.alu_imm(W::q, Assembler::add, rdi, 1);
+        as_.alu_imm(W::q, Assembler::sub, rcx, 1);
+        as_.jcc(ne, byte_loop);
+        as_.jmp(restore);
+        as_.bind(rep);
         as_.rep_stosb();
     }
+    as_.bind(restore);
     as_.pop(rsi);
     as_.pop(rdi);
     as_.jmp(done);

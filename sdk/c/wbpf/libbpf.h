@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <wbpf/bulk_memory.h>
 #include <wbpf/wasm_bpf.h>
 
 #ifdef __cplusplus
