@@ -287,8 +287,7 @@ public:
     static constexpr Reg cache_regs[cache_size] = {rbx, rbp, r12, r13, r14, r15};
     /// A native call's jump to its callee, resolved once every function is translated.
     struct CallFixup {
-        size_t rel32;    ///< the jmp's rel32 field
-        size_t fallback; ///< an exit to the interpreter at the callee's start
+        size_t rel32;    ///< the jmp's rel32 field (to the callee's call prologue)
         uint32_t callee; ///< defined-function index
     };
 
@@ -614,56 +613,17 @@ void FunctionTranslator::push_frame(const Instr& in, Reg callee) {
     as_.mov_store(W::q, WBPF_STATE(cur), callee);
 }
 
-/// `call` of a function of this module: the interpreter's do_call, natively. Any check that
-/// fails (call depth, value stack, interrupt) exits to the interpreter at the call before
-/// anything changed, and the interpreter traps as it always does. The cache registers serve
-/// as scratch here: the callee's code reuses them, so the cache is empty after a call anyway.
+/// `call` of a function of this module: rcx = the return site's pc, rdx = the callee's frame,
+/// then a jump to the callee's call prologue (emit_call_prologue), which does the rest of the
+/// interpreter's do_call once for all call sites: they stay small, which matters as much as
+/// their speed when each event finds the code cold in the caches.
 void FunctionTranslator::emit_call(const Instr& in) {
-    const uint32_t f = op(in, 0);
-    const uint32_t defined = f - module_.imported_function_count;
-    const CompiledFunction& callee = *module_.compiled[defined];
-    const auto arg_slot = static_cast<int32_t>(op(in, 1));
-    Label leave;
-    as_.lea(rax, at(rdi, arg_slot + static_cast<int32_t>(callee.frame_slots * 8)));
-    as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(stack_end));
-    as_.jcc(a, leave);
-    as_.mov_load(W::q, rax, WBPF_STATE(frame_top));
-    as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frames_end));
-    as_.jcc(ae, leave);
-    as_.cmp_mem_imm(W::d, at(r10, 0), 0);
-    as_.jcc(ne, leave);
-    as_.mov_load(W::q, rbx, WBPF_STATE(funcs));
-    as_.mov_load(W::q, rbx, at(rbx, static_cast<int32_t>(f * 8)));
-    push_frame(in, rbx);
-    as_.lea(rdi, at(rdi, arg_slot));
-    // Zero the callee's declared locals.
-    if (callee.local_slots) {
-        as_.alu_rr(W::d, Assembler::xor_, rax, rax);
-        if (callee.local_slots <= 16) {
-            for (uint32_t i = 0; i < callee.local_slots; ++i)
-                as_.mov_store(W::q, at(rdi, static_cast<int32_t>((callee.param_slots + i) * 8)),
-                              rax);
-        } else {
-            Label loop;
-            as_.lea(rdx, at(rdi, static_cast<int32_t>(callee.param_slots * 8)));
-            as_.mov_imm(rcx, callee.local_slots);
-            as_.bind(loop);
-            as_.mov_store(W::q, at(rdx, 0), rax);
-            as_.alu_imm(W::q, Assembler::add, rdx, 8);
-            as_.alu_imm(W::d, Assembler::sub, rcx, 1);
-            as_.jcc(ne, loop);
-        }
-    }
-    // Jump to the callee's native code, or (resolved later) to this exit at its start.
+    const uint32_t defined = op(in, 0) - module_.imported_function_count;
+    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(code_ + in.at + in.words));
+    as_.lea(rdx, at(rdi, static_cast<int32_t>(op(in, 1))));
     as_.byte(0xe9);
-    const size_t rel32 = as_.size();
+    calls_.push_back(CallFixup{as_.size(), defined});
     as_.u32(0);
-    const size_t fallback = as_.size();
-    as_.mov_imm(rax, reinterpret_cast<uint64_t>(callee.code.data()));
-    as_.jmp(exit_);
-    calls_.push_back(CallFixup{rel32, fallback, defined});
-    as_.bind(leave);
-    emit_exit(in.at);
 }
 
 /// `call_indirect` [type, table, index slot, argument slot] of a function of this instance:
@@ -1774,6 +1734,69 @@ void jit_translate_when_hot(Module& module) {
     module.native = jit_compile(module);
 }
 
+namespace {
+
+/// The call prologue of defined function `defined`, the target of every native `call` of it:
+/// with rcx = the return site's pc, rdx = the callee's frame and rdi = the caller's, it makes
+/// the interpreter's checks (value stack, call depth, interrupt), pushes the caller's
+/// CallFrame, makes the callee current, zeroes its declared locals and jumps to its native
+/// start (`start`, SIZE_MAX if it has none: then the interpreter goes on at its first
+/// instruction). A failed check leaves with the call instruction's pc (a call is 2 words,
+/// right before the return site), nothing changed, and the interpreter traps as always.
+void emit_call_prologue(Assembler& as, const Module& module, uint32_t defined, size_t start,
+                        Label& exit) {
+    const CompiledFunction& cf = *module.compiled[defined];
+    const uint32_t f = module.imported_function_count + defined;
+    Label fail;
+    as.lea(rax, at(rdx, static_cast<int32_t>(cf.frame_slots * 8)));
+    as.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(stack_end));
+    as.jcc(a, fail);
+    as.mov_load(W::q, rax, WBPF_STATE(frame_top));
+    as.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frames_end));
+    as.jcc(ae, fail);
+    as.cmp_mem_imm(W::d, at(r10, 0), 0);
+    as.jcc(ne, fail);
+    as.mov_store(W::q, WBPF_FRAME(rax, return_pc, 0), rcx);
+    as.mov_store(W::q, WBPF_FRAME(rax, fp, 0), rdi);
+    as.mov_load(W::q, rcx, WBPF_STATE(cur));
+    as.mov_store(W::q, WBPF_FRAME(rax, function, 0), rcx);
+    as.alu_imm(W::q, Assembler::add, rax, static_cast<int32_t>(sizeof(CallFrame)));
+    as.mov_store(W::q, WBPF_STATE(frame_top), rax);
+    as.mov_load(W::q, rcx, WBPF_STATE(funcs));
+    as.mov_load(W::q, rcx, at(rcx, static_cast<int32_t>(f * 8)));
+    as.mov_store(W::q, WBPF_STATE(cur), rcx);
+    as.mov_rr(W::q, rdi, rdx);
+    if (cf.local_slots) {
+        as.alu_rr(W::d, Assembler::xor_, rax, rax);
+        if (cf.local_slots <= 16) {
+            for (uint32_t i = 0; i < cf.local_slots; ++i)
+                as.mov_store(W::q, at(rdi, static_cast<int32_t>((cf.param_slots + i) * 8)), rax);
+        } else {
+            Label loop;
+            as.lea(rdx, at(rdi, static_cast<int32_t>(cf.param_slots * 8)));
+            as.mov_imm(rcx, cf.local_slots);
+            as.bind(loop);
+            as.mov_store(W::q, at(rdx, 0), rax);
+            as.alu_imm(W::q, Assembler::add, rdx, 8);
+            as.alu_imm(W::d, Assembler::sub, rcx, 1);
+            as.jcc(ne, loop);
+        }
+    }
+    if (start != SIZE_MAX) {
+        as.byte(0xe9);
+        as.u32(static_cast<uint32_t>(static_cast<int64_t>(start) -
+                                     static_cast<int64_t>(as.size() + 4)));
+    } else {
+        as.mov_imm(rax, reinterpret_cast<uint64_t>(cf.code.data()));
+        as.jmp(exit);
+    }
+    as.bind(fail);
+    as.lea(rax, at(rcx, -2 * static_cast<int32_t>(sizeof(uint64_t))));
+    as.jmp(exit);
+}
+
+} // namespace
+
 std::unique_ptr<NativeCode> jit_compile(Module& module) {
     if (!jit_available()) return nullptr;
     Assembler as;
@@ -1818,11 +1841,22 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
             patches.push_back(Patch{&cf, e.first, e.second});
     }
     if (patches.empty()) return nullptr;
+    // One call prologue per function called natively, after all the functions, with one exit.
+    std::vector<size_t> prologues(module.compiled.size(), SIZE_MAX);
+    Label prologue_exit;
     for (const auto& c : calls) {
-        const size_t target = starts[c.callee] != SIZE_MAX ? starts[c.callee] : c.fallback;
-        as.put_u32(c.rel32, static_cast<uint32_t>(static_cast<int64_t>(target) -
-                                                  static_cast<int64_t>(c.rel32 + 4)));
+        if (prologues[c.callee] != SIZE_MAX) continue;
+        prologues[c.callee] = as.size();
+        emit_call_prologue(as, module, c.callee, starts[c.callee], prologue_exit);
     }
+    as.bind(prologue_exit);
+    as.mov_store(W::q, WBPF_STATE(fp), rdi);
+    for (int i = FunctionTranslator::cache_size - 1; i >= 0; --i)
+        as.pop(FunctionTranslator::cache_regs[i]);
+    as.ret();
+    for (const auto& c : calls)
+        as.put_u32(c.rel32, static_cast<uint32_t>(static_cast<int64_t>(prologues[c.callee]) -
+                                                  static_cast<int64_t>(c.rel32 + 4)));
     auto native = std::make_unique<NativeCode>(as.code.data(), as.size());
     const auto enter = reinterpret_cast<uint64_t>(
         interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]);
