@@ -1,27 +1,35 @@
-// The baseline JIT (x86-64): one template of machine code per internal instruction.
+// The baseline JIT (x86-64): one template of machine code per internal instruction, with a
+// register cache within straight-line code.
 //
 // DESIGN (docs/ENGINE.md, "Native code"):
 //   - The input is the interpreter's internal code, after validation and fusion; the output
-//     keeps its frame layout exactly: every value stays in its frame slot ([fp + offset]), so
-//     the interpreter and native code can hand over at any instruction boundary with nothing
-//     to convert. Registers only carry values within one instruction.
-//   - Instructions without a template (calls, returns, floats, tables, bulk memory, ...) are
-//     left to the interpreter: native code reaching one returns its address, the interpreter
-//     runs it, and the instruction after it becomes an entry point (patched to `jit_enter`,
-//     whose word 1 holds the native entry). Function starts are entry points too, so a call
-//     enters the callee's native code at once.
+//     keeps its frame layout exactly: every value is written to its frame slot ([fp + offset]),
+//     so the interpreter and native code can hand over at any instruction boundary with
+//     nothing to convert.
+//   - The slot cache: within a run of code that control enters only at its top, six
+//     callee-saved registers remember which slots they hold, so an instruction reads the
+//     value an earlier one produced from a register. Results are written through (8 bytes,
+//     see commit()), so the cache is simply forgotten at joins and exits.
+//   - Instructions without a template (floats, tables, calls of imports, ...) are left to the
+//     interpreter: native code reaching one returns its address, the interpreter runs it, and
+//     the instruction after it becomes an entry point (patched to `jit_enter`, whose word 1
+//     holds the native entry). Function starts are entry points too.
 //   - Traps: division checks and `unreachable` return the TrapKind; out-of-bounds accesses
 //     fault on the guard pages like the interpreter's (or, in builds with explicit bounds
 //     checks, compare against the memory size and return the trap); back-edges check the
 //     interrupt flag and return TrapKind::interrupted.
-//   - Calls of functions of the same module and returns into same-instance callers are native
-//     too: they push and pop the interpreter's CallFrames (NativeState) exactly as its call and
-//     ret handlers do, and jump; a return lands on its return site's native code through word 1
-//     of the `jit_enter` there. Native code never makes a machine call and uses no stack.
+//   - Calls (direct, through a per-callee call prologue, and call_indirect) of functions of the
+//     same instance and returns into same-instance callers are native too: they push and pop
+//     the interpreter's CallFrames (NativeState) exactly as its call and ret handlers do, and
+//     jump; a return lands on its return site's native code through word 1 of the `jit_enter`
+//     there. Native code never makes a machine call; only the trampoline and the exits (the
+//     cache registers) and bulk memory (rdi and rsi, briefly) use the machine stack.
 //   - Pinned registers: rdi = fp, rsi = memory 0 base, r8 = NativeState*, r9 = globals,
-//     r10 = &interrupt flag, r11 = memory size; rax, rcx and rdx are scratch. Every exit goes
-//     through one per-function tail that stores fp back into the NativeState.
-// A module's code is translated at load, into one buffer mapped read+execute at the end.
+//     r10 = &interrupt flag, r11 = memory size; rax, rcx and rdx are scratch; rbx, rbp and
+//     r12-r15 are the slot cache. Every exit goes through a tail that stores fp back into the
+//     NativeState and restores the cache registers.
+// A module's code is translated at once (at load, or when an instance gets hot), into one
+// buffer mapped read+execute at the end.
 #include "jit.hpp"
 
 #include "code.hpp"
