@@ -4,7 +4,10 @@
  * as a wasm32-wasi guest (run it with `wbpf run`) and natively, so the two show what each part
  * costs interpreted against native code, with no kernel or event path in between.
  *
- *   guestwork [-n ITERATIONS] [-b LINES_PER_FLUSH] PART...     stdout: a regular file
+ *   guestwork [-n ITERATIONS] [-b LINES_PER_FLUSH] [-s SLEEP_US] PART...   stdout: a file
+ *
+ * -s: sleep between iterations (one wakeup per event, as in the storm: caches cold each time)
+ * and report process CPU time per iteration instead of wall time.
  *
  * Parts: clock (time()), tm (time + localtime_r + strftime), localtime (localtime_r alone),
  * strftime (strftime "%H:%M:%S" alone), snprintf_d (snprintf "%d"), snprintf (the EXEC line into a
@@ -72,13 +75,23 @@ static int handle_event(void* ctx, void* data, size_t size) {
 
 static volatile unsigned sink;
 
-static void run(const char* part, unsigned iterations, unsigned per_flush) {
+static double cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* sleep_us > 0: a sleep between iterations, as between the storm's events (the caches are then
+ * cold at each one), and the time is the process CPU time of the iterations alone. */
+static void run(const char* part, unsigned iterations, unsigned per_flush, unsigned sleep_us) {
     struct event events[2] = {sample(0, 1), sample(1, 1)};
     unsigned long long handled = 0;
     char line[256];
     double t0 = now_ns();
+    double cpu = 0;
     for (unsigned i = 0; i < iterations; ++i) {
         struct event* e = &events[i & 1];
+        double c0 = sleep_us ? cpu_ns() : 0;
         if (strcmp(part, "clock") == 0) {
             sink += (unsigned)time(NULL);
         } else if (strcmp(part, "tm") == 0) {
@@ -124,24 +137,29 @@ static void run(const char* part, unsigned iterations, unsigned per_flush) {
             exit(2);
         }
         if (per_flush && (i + 1) % per_flush == 0) fflush(stdout);
+        if (sleep_us) {
+            cpu += cpu_ns() - c0;
+            usleep(sleep_us);
+        }
     }
     fflush(stdout);
-    double ns = (now_ns() - t0) / iterations;
+    double ns = (sleep_us ? cpu : now_ns() - t0) / iterations;
     fprintf(stderr, "part=%s ns_per_iteration=%.0f\n", part, ns);
 }
 
 int main(int argc, char** argv) {
-    unsigned iterations = 100000, per_flush = 1;
+    unsigned iterations = 100000, per_flush = 1, sleep_us = 0;
     int c;
-    while ((c = getopt(argc, argv, "n:b:")) != -1) {
+    while ((c = getopt(argc, argv, "n:b:s:")) != -1) {
         switch (c) {
         case 'n': iterations = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'b': per_flush = (unsigned)strtoul(optarg, NULL, 10); break;
-        default: fprintf(stderr, "usage: guestwork [-n N] [-b LINES] PART...\n"); return 2;
+        case 's': sleep_us = (unsigned)strtoul(optarg, NULL, 10); break;
+        default: fprintf(stderr, "usage: guestwork [-n N] [-b LINES] [-s US] PART...\n"); return 2;
         }
     }
     if (iterations == 0) iterations = 1;
     for (int i = optind; i < argc; ++i)
-        run(argv[i], iterations, per_flush);
+        run(argv[i], iterations, per_flush, sleep_us);
     return 0;
 }
