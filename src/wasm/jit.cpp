@@ -319,7 +319,6 @@ private:
     void emit_call(const Instr& in);
     void emit_call_indirect(const Instr& in);
     void emit_bulk_memory(const Instr& in);
-    void push_frame(const Instr& in, Reg callee);
     void emit_ret(const Instr& in);
     void emit_load(const Instr& in, IOp plain, uint32_t add);
     void emit_store(const Instr& in, IOp plain, uint32_t add);
@@ -606,19 +605,30 @@ const TableOffsets& table_offsets() {
     return offsets;
 }
 
-/// Pushes the caller's CallFrame {return pc, fp, cur} at frame_top (in rax), advances
+/// The interpreter's checks before a call, with rax = the end of the callee's frame: value
+/// stack, call depth and interrupt; any failure jumps to `fail`. Leaves rax = frame_top.
+void emit_call_checks(Assembler& as, Label& fail) {
+    as.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(stack_end));
+    as.jcc(a, fail);
+    as.mov_load(W::q, rax, WBPF_STATE(frame_top));
+    as.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frames_end));
+    as.jcc(ae, fail);
+    as.cmp_mem_imm(W::d, at(r10, 0), 0);
+    as.jcc(ne, fail);
+}
+
+/// Pushes the caller's CallFrame {return pc (rcx), fp (rdi), cur} at frame_top (rax), advances
 /// frame_top and makes `callee` (a FunctionInstance*; not rax or rcx) current, as the
 /// interpreter's do_call. Leaves the new frame_top in rax. (The fault handler reads cur and
 /// frame_top from the NativeState while native code runs: nothing else to publish.)
-void FunctionTranslator::push_frame(const Instr& in, Reg callee) {
-    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(code_ + in.at + in.words));
-    as_.mov_store(W::q, WBPF_FRAME(rax, return_pc, 0), rcx);
-    as_.mov_store(W::q, WBPF_FRAME(rax, fp, 0), rdi);
-    as_.mov_load(W::q, rcx, WBPF_STATE(cur));
-    as_.mov_store(W::q, WBPF_FRAME(rax, function, 0), rcx);
-    as_.alu_imm(W::q, Assembler::add, rax, static_cast<int32_t>(sizeof(CallFrame)));
-    as_.mov_store(W::q, WBPF_STATE(frame_top), rax);
-    as_.mov_store(W::q, WBPF_STATE(cur), callee);
+void emit_frame_push(Assembler& as, Reg callee) {
+    as.mov_store(W::q, WBPF_FRAME(rax, return_pc, 0), rcx);
+    as.mov_store(W::q, WBPF_FRAME(rax, fp, 0), rdi);
+    as.mov_load(W::q, rcx, WBPF_STATE(cur));
+    as.mov_store(W::q, WBPF_FRAME(rax, function, 0), rcx);
+    as.alu_imm(W::q, Assembler::add, rax, static_cast<int32_t>(sizeof(CallFrame)));
+    as.mov_store(W::q, WBPF_STATE(frame_top), rax);
+    as.mov_store(W::q, WBPF_STATE(cur), callee);
 }
 
 /// `call` of a function of this module: rcx = the return site's pc, rdx = the callee's frame,
@@ -668,14 +678,9 @@ void FunctionTranslator::emit_call_indirect(const Instr& in) {
     as_.shift_imm(W::q, Assembler::shl, rax, 3);
     as_.alu_rr(W::q, Assembler::add, rax, rdi);
     as_.alu_imm(W::q, Assembler::add, rax, arg_slot);
-    as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(stack_end));
-    as_.jcc(a, leave);
-    as_.mov_load(W::q, rax, WBPF_STATE(frame_top));
-    as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frames_end));
-    as_.jcc(ae, leave);
-    as_.cmp_mem_imm(W::d, at(r10, 0), 0);
-    as_.jcc(ne, leave);
-    push_frame(in, rbx);
+    emit_call_checks(as_, leave);
+    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(code_ + in.at + in.words));
+    emit_frame_push(as_, rbx);
     as_.lea(rdi, at(rdi, arg_slot));
     // Zero the callee's declared locals: local_slots words after param_slots.
     Label zeroed, loop;
@@ -736,62 +741,48 @@ void FunctionTranslator::emit_bulk_memory(const Instr& in) {
         as_.mov_load(W::q, rsi, at(rsp, 0)); // the memory base
         as_.lea(rdi, at(rsi, rax, 0));
         as_.lea(rsi, at(rsi, rcx, 0));
-        as_.mov_rr(W::q, rcx, rdx);
-        as_.alu_imm(W::q, Assembler::cmp, rcx, 64);
-        as_.jcc(a, rep);
-        // Forward in 8-byte words: each word is read before anything after it is written.
-        as_.bind(words);
-        as_.alu_imm(W::q, Assembler::cmp, rcx, 8);
-        as_.jcc(b, bytes);
-        as_.mov_load(W::q, rax, at(rsi, 0));
-        as_.mov_store(W::q, at(rdi, 0), rax);
-        as_.alu_imm(W::q, Assembler::add, rsi, 8);
-        as_.alu_imm(W::q, Assembler::add, rdi, 8);
-        as_.alu_imm(W::q, Assembler::sub, rcx, 8);
-        as_.jmp(words);
-        Label byte_loop;
-        as_.bind(bytes);
-        as_.test_rr(W::q, rcx, rcx);
-        as_.jcc(e, restore);
-        as_.bind(byte_loop);
-        as_.movzx8(rax, at(rsi, 0));
-        as_.mov_store8(at(rdi, 0), rax);
-        as_.alu_imm(W::q, Assembler::add, rsi, 1);
-        as_.alu_imm(W::q, Assembler::add, rdi, 1);
-        as_.alu_imm(W::q, Assembler::sub, rcx, 1);
-        as_.jcc(ne, byte_loop);
-        as_.jmp(restore);
-        as_.bind(rep);
-        as_.rep_movsb();
     } else {
         as_.mov_load(W::q, rdi, at(rsp, 0));
         as_.lea(rdi, at(rdi, rax, 0));
         as_.movzx8_rr(rax, rcx); // the byte, in every byte of rax
         as_.mov_imm(rsi, 0x0101010101010101ull);
         as_.imul_rr(W::q, rax, rsi);
-        as_.mov_rr(W::q, rcx, rdx);
-        as_.alu_imm(W::q, Assembler::cmp, rcx, 64);
-        as_.jcc(a, rep);
-        as_.bind(words);
-        as_.alu_imm(W::q, Assembler::cmp, rcx, 8);
-        as_.jcc(b, bytes);
-        as_.mov_store(W::q, at(rdi, 0), rax);
-        as_.alu_imm(W::q, Assembler::add, rdi, 8);
-        as_.alu_imm(W::q, Assembler::sub, rcx, 8);
-        as_.jmp(words);
-        Label byte_loop;
-        as_.bind(bytes);
-        as_.test_rr(W::q, rcx, rcx);
-        as_.jcc(e, restore);
-        as_.bind(byte_loop);
-        as_.mov_store8(at(rdi, 0), rax);
-        as_.alu_imm(W::q, Assembler::add, rdi, 1);
-        as_.alu_imm(W::q, Assembler::sub, rcx, 1);
-        as_.jcc(ne, byte_loop);
-        as_.jmp(restore);
-        as_.bind(rep);
-        as_.rep_stosb();
     }
+    // rdi = the destination, rsi = the source (copy) or rax = the bytes (fill), rcx = n.
+    as_.mov_rr(W::q, rcx, rdx);
+    // One step of `bytes` (8 or 1) bytes: [rdi] = [rsi] or rax; the flags are rcx's after it.
+    auto step = [&](int32_t bytes) {
+        if (copy && bytes == 8) as_.mov_load(W::q, rax, at(rsi, 0));
+        if (copy && bytes == 1) as_.movzx8(rax, at(rsi, 0));
+        if (bytes == 8)
+            as_.mov_store(W::q, at(rdi, 0), rax);
+        else
+            as_.mov_store8(at(rdi, 0), rax);
+        if (copy) as_.alu_imm(W::q, Assembler::add, rsi, bytes);
+        as_.alu_imm(W::q, Assembler::add, rdi, bytes);
+        as_.alu_imm(W::q, Assembler::sub, rcx, bytes);
+    };
+    as_.alu_imm(W::q, Assembler::cmp, rcx, 64);
+    as_.jcc(a, rep);
+    // Forward in 8-byte words: each word is read before anything after it is written.
+    as_.bind(words);
+    as_.alu_imm(W::q, Assembler::cmp, rcx, 8);
+    as_.jcc(b, bytes);
+    step(8);
+    as_.jmp(words);
+    Label byte_loop;
+    as_.bind(bytes);
+    as_.test_rr(W::q, rcx, rcx);
+    as_.jcc(e, restore);
+    as_.bind(byte_loop);
+    step(1);
+    as_.jcc(ne, byte_loop);
+    as_.jmp(restore);
+    as_.bind(rep);
+    if (copy)
+        as_.rep_movsb();
+    else
+        as_.rep_stosb();
     as_.bind(restore);
     as_.pop(rsi);
     as_.pop(rdi);
@@ -1757,22 +1748,10 @@ void emit_call_prologue(Assembler& as, const Module& module, uint32_t defined, s
     const uint32_t f = module.imported_function_count + defined;
     Label fail;
     as.lea(rax, at(rdx, static_cast<int32_t>(cf.frame_slots * 8)));
-    as.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(stack_end));
-    as.jcc(a, fail);
-    as.mov_load(W::q, rax, WBPF_STATE(frame_top));
-    as.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frames_end));
-    as.jcc(ae, fail);
-    as.cmp_mem_imm(W::d, at(r10, 0), 0);
-    as.jcc(ne, fail);
-    as.mov_store(W::q, WBPF_FRAME(rax, return_pc, 0), rcx);
-    as.mov_store(W::q, WBPF_FRAME(rax, fp, 0), rdi);
-    as.mov_load(W::q, rcx, WBPF_STATE(cur));
-    as.mov_store(W::q, WBPF_FRAME(rax, function, 0), rcx);
-    as.alu_imm(W::q, Assembler::add, rax, static_cast<int32_t>(sizeof(CallFrame)));
-    as.mov_store(W::q, WBPF_STATE(frame_top), rax);
-    as.mov_load(W::q, rcx, WBPF_STATE(funcs));
-    as.mov_load(W::q, rcx, at(rcx, static_cast<int32_t>(f * 8)));
-    as.mov_store(W::q, WBPF_STATE(cur), rcx);
+    emit_call_checks(as, fail);
+    as.mov_load(W::q, rbx, WBPF_STATE(funcs)); // a cache register: free at a call
+    as.mov_load(W::q, rbx, at(rbx, static_cast<int32_t>(f * 8)));
+    emit_frame_push(as, rbx);
     as.mov_rr(W::q, rdi, rdx);
     if (cf.local_slots) {
         as.alu_rr(W::d, Assembler::xor_, rax, rax);

@@ -108,6 +108,14 @@ Reference interpreted_churn(const std::vector<uint32_t>& sizes) {
     return reference;
 }
 
+/// The function index of each frame of a trap's backtrace, innermost first.
+std::vector<uint32_t> function_indices(const ExecResult& r) {
+    std::vector<uint32_t> indices;
+    for (const TrapFrame& f : r.backtrace)
+        indices.push_back(f.function_index);
+    return indices;
+}
+
 class Jit : public ::testing::TestWithParam<bool> {
 protected:
     void SetUp() override {
@@ -158,11 +166,8 @@ TEST_P(Jit, DivisionTrapKeepsKindAndBacktrace) {
                                       100u / 3 + 100u / 2 + 100u / 1 + 1);
     const ExecResult r = call("divide", {Value{10u}});
     EXPECT_EQ(r.trap, TrapKind::integer_divide_by_zero);
-    ASSERT_EQ(r.backtrace.size(), 3u);
     // Defined functions in order: $mix 0, churn 1, $inner 2, $middle 3, divide 4.
-    EXPECT_EQ(r.backtrace[0].function_index, 2u);
-    EXPECT_EQ(r.backtrace[1].function_index, 3u);
-    EXPECT_EQ(r.backtrace[2].function_index, 4u);
+    EXPECT_EQ(function_indices(r), (std::vector<uint32_t>{2, 3, 4}));
 }
 
 TEST_P(Jit, MemoryFaultKeepsTheBacktraceThroughAnIndirectCall) {
@@ -170,11 +175,8 @@ TEST_P(Jit, MemoryFaultKeepsTheBacktraceThroughAnIndirectCall) {
     EXPECT_EQ(results_.at(0).i32, 1u);
     const ExecResult r = call("load", {Value{65533u}});
     EXPECT_EQ(r.trap, TrapKind::out_of_bounds_memory);
-    ASSERT_EQ(r.backtrace.size(), 3u);
     // Defined functions after spin (6): $load 7, $load_middle 8, load 9.
-    EXPECT_EQ(r.backtrace[0].function_index, 7u);
-    EXPECT_EQ(r.backtrace[1].function_index, 8u);
-    EXPECT_EQ(r.backtrace[2].function_index, 9u);
+    EXPECT_EQ(function_indices(r), (std::vector<uint32_t>{7, 8, 9}));
 }
 
 TEST_P(Jit, OutOfBoundsStoreTrapsAfterTheStoresBeforeIt) {
