@@ -86,6 +86,11 @@ row() {
     fi
     printf '%-44s %12s %12s %8s\n' "$1" "$2" "$3" "${ratio}"
 }
+# median: the median of the numbers on stdin, one per line.
+median() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 # median_of CASE KEY: the median of KEY over runs CASE-1 .. CASE-storm_pairs ("-" if none).
 median_of() {
     local i values=()
@@ -95,8 +100,7 @@ median_of() {
         [[ "${v}" != "-" ]] && values+=("${v}")
     done
     [[ ${#values[@]} -eq 0 ]] && { echo "-"; return; }
-    printf '%s\n' "${values[@]}" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    printf '%s\n' "${values[@]}" | median
 }
 # max_of CASE KEY: the largest KEY over the runs of CASE.
 max_of() {
@@ -122,10 +126,7 @@ paired_ratio() {
         ratios+=("$(awk -v n="${n}" -v w="${w}" 'BEGIN { printf "%.2f", w / n }')")
     done
     [[ ${#ratios[@]} -eq 0 ]] && { echo "-"; return; }
-    local median
-    median="$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
-    echo "${median}x (pairs: ${ratios[*]})"
+    echo "$(printf '%s\n' "${ratios[@]}" | median)x (pairs: ${ratios[*]})"
 }
 kib_to_mib() {
     [[ "$1" = "-" ]] && { echo "-"; return; }

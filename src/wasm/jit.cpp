@@ -42,6 +42,8 @@
 
 #include <cpuid.h>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -287,12 +289,39 @@ Cond comparison(unsigned i) {
     return conds[i];
 }
 
+constexpr int32_t state_field(size_t offset) {
+    return static_cast<int32_t>(offset);
+}
+#define WBPF_STATE(field) at(r8, state_field(offsetof(NativeState, field)))
+#define WBPF_FRAME(base, field, delta)                                                             \
+    at(base, static_cast<int32_t>(offsetof(CallFrame, field)) + (delta))
+
+/// The slot cache's registers: callee-saved, so the trampoline saves them and every exit
+/// restores them; native code needs no other.
+constexpr int cache_size = 6;
+constexpr Reg cache_regs[cache_size] = {rbx, rbp, r12, r13, r14, r15};
+
+/// An exit tail: stores fp into the NativeState, restores the cache registers the trampoline
+/// saved and returns rax to the interpreter.
+void emit_exit_tail(Assembler& as) {
+    as.mov_store(W::q, WBPF_STATE(fp), rdi);
+    for (int i = cache_size - 1; i >= 0; --i)
+        as.pop(cache_regs[i]);
+    as.ret();
+}
+
+/// With rax = an instruction's address: jumps to its native code if it is a `jit_enter`
+/// (word 1), else exits to the interpreter there.
+void emit_enter_native_or_exit(Assembler& as, Label& exit) {
+    as.mov_imm(rcx, reinterpret_cast<uint64_t>(
+                        interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]));
+    as.alu_load(W::q, Assembler::cmp, rcx, at(rax, 0));
+    as.jcc(ne, exit);
+    as.jmp_mem(at(rax, 8));
+}
+
 class FunctionTranslator {
 public:
-    /// The slot cache's registers: callee-saved, so the trampoline saves them and every exit
-    /// restores them; native code needs no other.
-    static constexpr int cache_size = 6;
-    static constexpr Reg cache_regs[cache_size] = {rbx, rbp, r12, r13, r14, r15};
     /// A native call's jump to its callee, resolved once every function is translated.
     struct CallFixup {
         size_t rel32;    ///< the jmp's rel32 field (to the callee's call prologue)
@@ -325,24 +354,27 @@ private:
 
     Mem slot(uint32_t off) const { return at(rdi, static_cast<int32_t>(off)); }
 
-    // ---- The slot cache (see "Registers" in the file comment) ----
+    // ---- The slot cache (see the file comment) ----
     /// The cache register holding slot `s`, or -1. It holds all 8 bytes of the slot (commit).
     int cached(uint32_t s) const {
         for (int i = 0; i < cache_size; ++i)
             if (cache_[i].slot == s) return i;
         return -1;
     }
-    /// dst = slot `s` (width w), from its cache register if it has one.
+    /// dst = slot `s` (a load of width w), from its cache register if it has one.
     void load(W w, Reg dst, uint32_t s);
     /// dst OP= slot `s` (width w).
     void alu(W w, Assembler::Alu op, Reg dst, uint32_t s);
-    /// The register slot `s` is cached in (width w), else loads it into `fallback`.
+    /// The register slot `s` is cached in, else `fallback` loaded with it (width w).
     Reg in_reg(W w, uint32_t s, Reg fallback);
     /// A cache register to compute a result in: none of `sources` is cached in it, so reading
     /// them after writing it is safe; its old entry is dropped. Exception: `reuse`, the first
     /// source when the result goes to that same slot and it is no other source, keeps its
     /// register and entry, so the template's first load(reuse) into it emits nothing.
     Reg result_reg(std::initializer_list<uint32_t> sources, int64_t reuse = -1);
+    /// The cache register to take next: a free one, else the least recently used one that
+    /// holds none of `keep`.
+    int victim(std::initializer_list<uint32_t> keep) const;
     /// Stores all 8 bytes of `r` into slot `dst` (a 32-bit result must be zero-extended in
     /// `r`, as every 32-bit x86 operation leaves it) and records that a cache register holds
     /// it (`r` itself, or a copy when `r` is a scratch register). Keeps the cache past the
@@ -580,13 +612,6 @@ void FunctionTranslator::emit_exit(uint32_t at_word) {
     as_.jmp(exit_);
 }
 
-constexpr int32_t state_field(size_t offset) {
-    return static_cast<int32_t>(offset);
-}
-#define WBPF_STATE(field) at(r8, state_field(offsetof(NativeState, field)))
-#define WBPF_FRAME(base, field, delta)                                                             \
-    at(base, static_cast<int32_t>(offsetof(CallFrame, field)) + (delta))
-
 /// Offsets of TableInstance::native_data and native_size. TableInstance is no standard-layout
 /// type (offsetof is not portable there), so they are measured on an empty table.
 struct TableOffsets {
@@ -700,11 +725,7 @@ void FunctionTranslator::emit_call_indirect(const Instr& in) {
     // The callee's native start (its first instruction is a jit_enter), else the interpreter
     // goes on at its first instruction.
     as_.mov_load(W::q, rax, at(rbp, static_cast<int32_t>(offsetof(CompiledFunction, entry))));
-    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(
-                         interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]));
-    as_.alu_load(W::q, Assembler::cmp, rcx, at(rax, 0));
-    as_.jcc(ne, exit_);
-    as_.jmp_mem(at(rax, 8));
+    emit_enter_native_or_exit(as_, exit_);
     as_.bind(leave);
     emit_exit(in.at);
 }
@@ -818,12 +839,7 @@ void FunctionTranslator::emit_ret(const Instr& in) {
     as_.mov_store(W::q, WBPF_STATE(cur), rcx);
     as_.mov_load(W::q, rdi, WBPF_FRAME(rax, fp, 0));
     as_.mov_load(W::q, rax, WBPF_FRAME(rax, return_pc, 0));
-    // Native code at the return site (a jit_enter there): jump to it; else the interpreter.
-    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(
-                         interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]));
-    as_.alu_load(W::q, Assembler::cmp, rcx, at(rax, 0));
-    as_.jcc(ne, exit_);
-    as_.jmp_mem(at(rax, 8));
+    emit_enter_native_or_exit(as_, exit_); // the return site
     as_.bind(leave);
     emit_exit(in.at);
 }
@@ -975,10 +991,7 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
         as_.jmp(exit_);
     }
     as_.bind(exit_);
-    as_.mov_store(W::q, WBPF_STATE(fp), rdi);
-    for (int i = cache_size - 1; i >= 0; --i) // saved by the trampoline (callee-saved)
-        as_.pop(cache_regs[i]);
-    as_.ret();
+    emit_exit_tail(as_);
     std::vector<bool> done(instrs_.size(), false);
     for (size_t i : entry_instrs) {
         if (done[i]) continue;
@@ -1018,25 +1031,24 @@ Reg FunctionTranslator::in_reg(W w, uint32_t s, Reg fallback) {
     return cache_regs[i];
 }
 
-Reg FunctionTranslator::result_reg(std::initializer_list<uint32_t> sources, int64_t reuse) {
-    auto is_source = [&](uint32_t slot_offset) {
-        int count = 0;
-        for (uint32_t src : sources)
-            count += src == slot_offset ? 1 : 0;
-        return count;
-    };
+int FunctionTranslator::victim(std::initializer_list<uint32_t> keep) const {
     int pick = -1;
-    if (reuse >= 0 && is_source(static_cast<uint32_t>(reuse)) == 1) {
-        for (int i = 0; i < cache_size; ++i)
-            if (cache_[i].slot == reuse) return cache_regs[i]; // entry kept for the first load
+    for (int i = 0; i < cache_size; ++i) {
+        if (cache_[i].slot == UINT32_MAX) return i;
+        bool kept = false;
+        for (uint32_t k : keep)
+            kept = kept || cache_[i].slot == k;
+        if (!kept && (pick < 0 || cache_[i].used < cache_[pick].used)) pick = i;
     }
-    for (int i = 0; pick < 0 && i < cache_size; ++i)
-        if (cache_[i].slot == UINT32_MAX) pick = i;
-    if (pick < 0) { // the least recently used register that holds no source
-        for (int i = 0; i < cache_size; ++i)
-            if (is_source(cache_[i].slot) == 0 && (pick < 0 || cache_[i].used < cache_[pick].used))
-                pick = i;
+    return pick; // templates keep at most 3 of the 6
+}
+
+Reg FunctionTranslator::result_reg(std::initializer_list<uint32_t> sources, int64_t reuse) {
+    if (reuse >= 0 && std::count(sources.begin(), sources.end(), reuse) == 1) {
+        const int i = cached(static_cast<uint32_t>(reuse));
+        if (i >= 0) return cache_regs[i]; // entry kept for the first load
     }
+    const int pick = victim(sources);
     cache_[pick].slot = UINT32_MAX;
     return cache_regs[pick];
 }
@@ -1046,18 +1058,13 @@ void FunctionTranslator::commit(uint32_t dst, Reg r) {
     // takes the value from the store buffer; after a 4-byte store it would stall until the
     // store retires. The upper half of an i32 slot is never read as part of the value.
     as_.mov_store(W::q, slot(dst), r);
+    const int old = cached(dst);
+    if (old >= 0) cache_[old].slot = UINT32_MAX;
     int home = -1;
-    for (int i = 0; i < cache_size; ++i) {
+    for (int i = 0; i < cache_size; ++i)
         if (cache_regs[i] == r) home = i;
-        if (cache_[i].slot == dst) cache_[i].slot = UINT32_MAX;
-    }
-    if (home < 0) {
-        // A scratch register (rax, rcx, rdx): keep a copy in the least recently used one.
-        home = 0;
-        for (int i = 1; i < cache_size; ++i)
-            if (cache_[i].slot == UINT32_MAX ||
-                (cache_[home].slot != UINT32_MAX && cache_[i].used < cache_[home].used))
-                home = i;
+    if (home < 0) { // a scratch register (rax, rcx, rdx): keep a copy
+        home = victim({});
         as_.mov_rr(W::q, cache_regs[home], r);
     }
     cache_[home] = CacheEntry{dst, ++tick_, false, 0};
@@ -1803,7 +1810,7 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
     as.code.reserve(words * 10); // about what the templates make per word of internal code
     // The trampoline, at offset 0 (NativeCode::trampoline): (rdi = state, rsi = target) loads
     // the pinned registers and jumps.
-    for (Reg r : FunctionTranslator::cache_regs) // callee-saved: restored by every exit
+    for (Reg r : cache_regs) // callee-saved: restored by every exit (emit_exit_tail)
         as.push(r);
     as.mov_rr(W::q, r8, rdi);
     as.mov_rr(W::q, rax, rsi);
@@ -1837,10 +1844,7 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
         emit_call_prologue(as, module, c.callee, starts[c.callee], prologue_exit);
     }
     as.bind(prologue_exit);
-    as.mov_store(W::q, WBPF_STATE(fp), rdi);
-    for (int i = FunctionTranslator::cache_size - 1; i >= 0; --i)
-        as.pop(FunctionTranslator::cache_regs[i]);
-    as.ret();
+    emit_exit_tail(as);
     for (const auto& c : calls)
         as.put_u32(c.rel32, static_cast<uint32_t>(static_cast<int64_t>(prologues[c.callee]) -
                                                   static_cast<int64_t>(c.rel32 + 4)));
