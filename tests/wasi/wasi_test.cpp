@@ -327,6 +327,17 @@ TEST(WasiSandbox, ReadOnlyDirectoryCanBeReadButNeverChanged) {
     EXPECT_NE(writable.out.find("create new.txt: DONE"), std::string::npos) << writable.out;
 }
 
+// --- the C SDK's libc fast paths ----------------------------------------------------------
+
+// sdk/c/wbpf/fast_strftime.h: the guest compares wbpf_strftime() with wasi-libc's strftime over
+// formats, fields in and out of range and buffer sizes, and checks the fast path is taken.
+TEST(SdkFastStrftime, SameResultsAsTheLibcAndFastForTheCommonFormats) {
+    RunResult r = run_process(wbpf_run("fast_strftime", {}));
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "4900500 comparisons, 0 failures\n");
+    EXPECT_EQ(r.err, "");
+}
+
 // --- wbpf run: failures --------------------------------------------------------------------
 
 TEST(WbpfRun, TrapPrintsOneLineAndBacktrace) {
