@@ -345,7 +345,18 @@ struct CompiledFunction {
     /// code.data(), for native code's indirect calls (set by jit_compile; code never moves
     /// once compiled).
     const uint64_t* entry = nullptr;
+    /// For the JIT's deferred slot stores: at the start word of each instruction, the
+    /// operand-stack height (in slots above the locals) when the wasm instruction that
+    /// emitted it began, and 0 at code.size(). At the start of an instruction, no operand slot
+    /// at or above the larger of its height and the next instruction's holds a value read
+    /// before it is written; at its end, none at or above the larger of the heights of the
+    /// next instruction and of its branch targets. live_height_unknown: too high to record,
+    /// every slot counts. Empty when not recorded; jit_compile frees it.
+    std::vector<uint16_t> live_heights;
 };
+
+/// A live_heights entry too high to record: every slot counts as live.
+constexpr uint16_t live_height_unknown = UINT16_MAX;
 
 /// The interpreter's handler addresses indexed by IOp (interpreter.cpp). The compiler stores
 /// these in word 0 of every instruction.

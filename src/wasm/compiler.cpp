@@ -342,6 +342,32 @@ private:
 
     uint32_t emit(IOp op, std::initializer_list<uint32_t> operands, bool has_imm64 = false,
                   uint64_t imm64 = 0);
+    /// The wasm instruction about to be compiled begins (CompiledFunction::live_heights).
+    void note_op_start() {
+        op_start_height_ = height();
+        // Entries above the last own one are pending (an alias or a constant): their slots
+        // hold nothing yet. At most 16 are looked at (a long run of pending entries would
+        // make this quadratic); stopping early only counts more slots as live.
+        uint32_t own = height();
+        const uint32_t floor = own > 16 ? own - 16 : 0;
+        while (own > floor && stack_[own - 1].kind != EntryKind::own)
+            --own;
+        op_start_own_height_ = own;
+        op_emitted_ = false;
+    }
+    /// Records the live height of the instruction emitted at `start` (see
+    /// CompiledFunction::live_heights). For the wasm instruction's first emission: up to its
+    /// last own entry when it began. For later ones: its whole height then, since it may
+    /// have popped values it materialises now (as `return` does). It may replace an
+    /// instruction a fusion removed there: the larger height stays (it only ever needs to be
+    /// high enough).
+    void note_emission(uint32_t start) {
+        if (live_heights_.size() <= start) live_heights_.resize(start + 1, 0);
+        const uint32_t live = op_emitted_ ? op_start_height_ : op_start_own_height_;
+        op_emitted_ = true;
+        const auto h = static_cast<uint16_t>(std::min<uint32_t>(live, live_height_unknown));
+        live_heights_[start] = std::max(live_heights_[start], h);
+    }
     void set_operand(uint32_t instr, uint32_t k, uint32_t value) {
         std::memcpy(reinterpret_cast<uint8_t*>(code_.data() + instr + 1) + 4 * k, &value, 4);
     }
@@ -479,6 +505,11 @@ private:
     size_t work_ = 0;
     size_t work_limit_ = 0;
     uint32_t max_height_ = 0;
+    /// live_heights: the heights recorded so far.
+    uint32_t op_start_height_ = 0;     ///< when the wasm instruction being compiled began
+    uint32_t op_start_own_height_ = 0; ///< the same, up to its last own entry
+    bool op_emitted_ = false;          ///< it has emitted an instruction
+    std::vector<uint16_t> live_heights_;
     uint32_t watermark_ = 0; ///< entries below this position are all own
     LastInstr last_;
     LastInstr prev_;      ///< the instruction before last_, when directly before it
@@ -494,6 +525,7 @@ uint32_t FunctionCompiler::emit(IOp op, std::initializer_list<uint32_t> operands
     if (code_.size() + words > code_limit_) throw UnsupportedError("function too large to compile");
     code_.resize(code_.size() + words, 0);
     code_[start] = reinterpret_cast<uint64_t>(handlers_[static_cast<size_t>(op)]);
+    note_emission(start);
     if (dump_enabled()) dump_starts_.emplace_back(start, op);
     uint32_t k = 0;
     for (uint32_t v : operands)
@@ -1052,6 +1084,7 @@ void FunctionCompiler::op_br_table() {
             throw UnsupportedError("function too large to compile");
         code_.resize(code_.size() + words, 0);
         code_[instr] = reinterpret_cast<uint64_t>(handlers_[static_cast<size_t>(IOp::br_table)]);
+        note_emission(instr);
         if (dump_enabled()) dump_starts_.emplace_back(instr, IOp::br_table);
         set_operand(instr, 0, idx_slot);
         set_operand(instr, 1, count);
@@ -1618,6 +1651,7 @@ std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
     push_ctrl(CtrlKind::function, fn);
 
     while (!ctrls_.empty()) {
+        note_op_start(); // before the instruction pops its operands
         const uint8_t opc = reader_.u8();
         switch (opc) {
         case opcode::unreachable:
@@ -1808,6 +1842,11 @@ std::unique_ptr<CompiledFunction> FunctionCompiler::compile() {
 
     if (dump_enabled()) dump_code(defined_index_, code_, dump_starts_);
     auto out = std::make_unique<CompiledFunction>();
+    op_start_height_ = op_start_own_height_ = 0; // nothing is live after the last instruction
+    note_emission(static_cast<uint32_t>(code_.size()));
+    live_heights_.resize(code_.size() + 1);
+    live_heights_.shrink_to_fit();
+    out->live_heights = std::move(live_heights_);
     out->code = std::move(code_);
     out->code.shrink_to_fit();
     out->param_slots = static_cast<uint32_t>(type_.params.size());

@@ -3,13 +3,15 @@
 //
 // DESIGN (docs/ENGINE.md, "Native code"):
 //   - The input is the interpreter's internal code, after validation and fusion; the output
-//     keeps its frame layout exactly: every value is written to its frame slot ([fp + offset]),
-//     so the interpreter and native code can hand over at any instruction boundary with
-//     nothing to convert.
+//     keeps its frame layout exactly: every value lives in its frame slot ([fp + offset]) at
+//     every branch, join, call, return and exit, so the interpreter and native code can hand
+//     over there with nothing to convert.
 //   - The slot cache: within a run of code that control enters only at its top, six
 //     callee-saved registers remember which slots they hold, so an instruction reads the
-//     value an earlier one produced from a register. Results are written through (8 bytes,
-//     see commit()), so the cache is simply forgotten at joins and exits.
+//     value an earlier one produced from a register. A result's store to its slot is
+//     deferred (commit()) until one of those points, or until its register is reused (flush);
+//     a result overwritten before then is never stored. So the cache is simply forgotten at
+//     joins and exits.
 //   - Instructions without a template (floats, tables, calls of imports, ...) are left to the
 //     interpreter: native code reaching one returns its address, the interpreter runs it, and
 //     the instruction after it becomes an entry point (patched to `jit_enter`, whose word 1
@@ -21,13 +23,16 @@
 //   - Calls (direct, through a per-callee call prologue, and call_indirect) of functions of the
 //     same instance and returns into same-instance callers are native too: they push and pop
 //     the interpreter's CallFrames (NativeState) exactly as its call and ret handlers do, and
-//     jump; a return lands on its return site's native code through word 1 of the `jit_enter`
-//     there. Native code never makes a machine call; only the trampoline and the exits (the
-//     cache registers) and bulk memory (rdi and rsi, briefly) use the machine stack.
+//     make a machine call, so that the return is a machine `ret` the CPU predicts. A CallFrame
+//     has such a return address exactly when the machine stack is below the trampoline's
+//     (NativeState::entry_sp); any other return lands on its return site's native code through
+//     word 1 of the `jit_enter` there. Every exit resets the machine stack to entry_sp, so the
+//     interpreter may resume a frame anywhere; native calls nest at most native_call_stack
+//     bytes deep.
 //   - Pinned registers: rdi = fp, rsi = memory 0 base, r8 = NativeState*, r9 = globals,
 //     r10 = &interrupt flag, r11 = memory size; rax, rcx and rdx are scratch; rbx, rbp and
 //     r12-r15 are the slot cache. Every exit goes through a tail that stores fp back into the
-//     NativeState and restores the cache registers.
+//     NativeState, resets the machine stack and restores the cache registers.
 // A module's code is translated at once (at load, or when an instance gets hot), into one
 // buffer mapped read+execute at the end.
 #include "jit.hpp"
@@ -301,10 +306,15 @@ constexpr int32_t state_field(size_t offset) {
 constexpr int cache_size = 6;
 constexpr Reg cache_regs[cache_size] = {rbx, rbp, r12, r13, r14, r15};
 
-/// An exit tail: stores fp into the NativeState, restores the cache registers the trampoline
-/// saved and returns rax to the interpreter.
+/// Machine stack that nested native calls may use (8 bytes each: 16,384 calls deep); a deeper
+/// call is made by the interpreter, and native code resumes in the callee with a fresh stack.
+constexpr int32_t native_call_stack = 128 * 1024;
+
+/// An exit tail: stores fp into the NativeState, drops the return addresses of native calls,
+/// restores the cache registers the trampoline saved and returns rax to the interpreter.
 void emit_exit_tail(Assembler& as) {
     as.mov_store(W::q, WBPF_STATE(fp), rdi);
+    as.mov_load(W::q, rsp, WBPF_STATE(entry_sp));
     for (int i = cache_size - 1; i >= 0; --i)
         as.pop(cache_regs[i]);
     as.ret();
@@ -352,7 +362,14 @@ private:
     void emit_load(const Instr& in, IOp plain, uint32_t add);
     void emit_store(const Instr& in, IOp plain, uint32_t add);
 
+    /// Slot `off` in memory, for the slot cache's own loads and stores.
     Mem slot(uint32_t off) const { return at(rdi, static_cast<int32_t>(off)); }
+    /// Slot `off` for a template to read in memory: its pending store, if any, is made first.
+    Mem slot_in(uint32_t off) {
+        const int i = cached(off);
+        if (i >= 0) flush(i, UINT64_MAX);
+        return slot(off);
+    }
 
     // ---- The slot cache (see the file comment) ----
     /// The cache register holding slot `s`, or -1. It holds all 8 bytes of the slot (commit).
@@ -375,14 +392,42 @@ private:
     /// The cache register to take next: a free one, else the least recently used one that
     /// holds none of `keep`.
     int victim(std::initializer_list<uint32_t> keep) const;
-    /// Stores all 8 bytes of `r` into slot `dst` (a 32-bit result must be zero-extended in
-    /// `r`, as every 32-bit x86 operation leaves it) and records that a cache register holds
-    /// it (`r` itself, or a copy when `r` is a scratch register). Keeps the cache past the
-    /// instruction.
+    /// Makes `r` the value of slot `dst` (a 32-bit result must be zero-extended in `r`, as
+    /// every 32-bit x86 operation leaves it): a cache register holds it (`r` itself, or a
+    /// copy when `r` is a scratch register) and its store to memory is pending (flush). A
+    /// pending store of the slot's previous value is dropped: that value is dead. Keeps the
+    /// cache past the instruction.
     void commit(uint32_t dst, Reg r);
+    /// Makes the pending store of cache entry `i`, if any: all 8 bytes (a later 64-bit read
+    /// of the slot, by copy, select or a call's arguments, then takes the value from the
+    /// store buffer; after a 4-byte store it would stall until the store retires). A slot at
+    /// or above `dead_from` holds a dead value: it is not stored.
+    void flush(int i, uint64_t dead_from) {
+        if (!cache_[i].dirty) return;
+        cache_[i].dirty = false;
+        if (cache_[i].slot >= dead_from) return;
+        as_.mov_store(W::q, slot(cache_[i].slot), cache_regs[i]);
+    }
+    void flush(int i) { flush(i, dead_after_); }
+    /// The first slot (a byte offset) above which no value is live at any of the instruction
+    /// starts `words` (see live_heights in code.hpp); UINT64_MAX when unknown.
+    uint64_t dead_above(const std::vector<int64_t>& words) const;
+    /// For the instruction being translated: the first dead slot after it (at the next
+    /// instruction and its branch targets), and before it (where an exit hands it to the
+    /// interpreter, which reads its operands, or a call passes its arguments).
+    uint64_t dead_after_ = UINT64_MAX;
+    uint64_t dead_before_ = UINT64_MAX;
+    /// Makes every pending store: before anything that may read slots in memory (a branch, a
+    /// join, an exit, a call or return) and before a cache register is reused. `before`: at
+    /// the start of the instruction (an exit or a call), else at its end.
+    void flush_all(bool before = false) {
+        for (int i = 0; i < cache_size; ++i)
+            flush(i, before ? dead_before_ : dead_after_);
+    }
     /// The instruction writes no slot: the cache stays valid past it.
     void keep_cache() { kept_ = true; }
     void drop_cache() {
+        flush_all();
         for (auto& c : cache_)
             c.slot = UINT32_MAX;
     }
@@ -391,6 +436,11 @@ private:
         uint64_t used = 0;          ///< for least-recently-used replacement
         bool known = false;         ///< the slot holds `value`, a constant of the code
         uint64_t value = 0;
+        /// The register holds the slot's low 32 bits zero-extended (an i32 loaded for an
+        /// address; its upper half is unspecified in the slot), so it can serve as an index.
+        bool zero_extended = false;
+        /// The slot's store is pending: memory holds an older value (see flush).
+        bool dirty = false;
     };
     /// True (and `value` set) when slot `s` is cached and holds a known constant.
     bool constant_in(uint32_t s, uint64_t& value) const {
@@ -416,10 +466,14 @@ private:
                starts_[static_cast<size_t>(word)];
     }
 
-    /// Computes a guest address into rax: (u32)(slot + add) + offset, ready for
-    /// at(rsi, rax, disp). Returns the displacement (offsets beyond int32 are added to rax).
-    int32_t address(uint32_t addr_slot, uint32_t add, uint32_t offset, uint32_t bytes,
-                    Reg reg = rax);
+    /// The operand of a guest access at (u32)(slot + add) + offset: [rsi + base + disp]. The
+    /// base is the slot's cache register when it holds the value zero-extended; when `add`
+    /// is 0, a missed slot is loaded (32-bit) into a cache register for the next access
+    /// through the same pointer, evicting none of `keep` (the slots the template still
+    /// reads from registers). Otherwise the base is `scratch`. With explicit bounds checks,
+    /// also checks the access (rcx).
+    Mem address(uint32_t addr_slot, uint32_t add, uint32_t offset, uint32_t bytes,
+                Reg scratch = rax, std::initializer_list<uint32_t> keep = {});
     /// r = r OP imm (64-bit): an immediate when it fits sign-extended, else through rcx.
     void alu_imm64(Assembler::Alu alu, uint64_t imm, Reg r);
     /// Slot `dst` = 1 if condition `c` holds on the flags, else 0 (an i32).
@@ -608,6 +662,7 @@ bool FunctionTranslator::has_template(const Instr& in) const {
 // NOLINTEND(bugprone-branch-clone)
 
 void FunctionTranslator::emit_exit(uint32_t at_word) {
+    flush_all(true);
     as_.mov_imm(rax, reinterpret_cast<uint64_t>(code_ + at_word));
     as_.jmp(exit_);
 }
@@ -631,10 +686,13 @@ const TableOffsets& table_offsets() {
 }
 
 /// The interpreter's checks before a call, with rax = the end of the callee's frame: value
-/// stack, call depth and interrupt; any failure jumps to `fail`. Leaves rax = frame_top.
+/// stack, call depth and interrupt, and room on the machine stack for one more native call;
+/// any failure jumps to `fail`. Leaves rax = frame_top.
 void emit_call_checks(Assembler& as, Label& fail) {
     as.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(stack_end));
     as.jcc(a, fail);
+    as.alu_load(W::q, Assembler::cmp, rsp, WBPF_STATE(sp_floor));
+    as.jcc(be, fail);
     as.mov_load(W::q, rax, WBPF_STATE(frame_top));
     as.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frames_end));
     as.jcc(ae, fail);
@@ -657,14 +715,16 @@ void emit_frame_push(Assembler& as, Reg callee) {
 }
 
 /// `call` of a function of this module: rcx = the return site's pc, rdx = the callee's frame,
-/// then a jump to the callee's call prologue (emit_call_prologue), which does the rest of the
-/// interpreter's do_call once for all call sites: they stay small, which matters as much as
-/// their speed when each event finds the code cold in the caches.
+/// then a machine call of the callee's call prologue (emit_call_prologue), which does the rest
+/// of the interpreter's do_call once for all call sites: they stay small, which matters as much
+/// as their speed when each event finds the code cold in the caches. The callee's `ret`
+/// returns right after it, to the return site's code.
 void FunctionTranslator::emit_call(const Instr& in) {
+    flush_all(true); // the callee reads its arguments in memory
     const uint32_t defined = op(in, 0) - module_.imported_function_count;
     as_.mov_imm(rcx, reinterpret_cast<uint64_t>(code_ + in.at + in.words));
     as_.lea(rdx, at(rdi, static_cast<int32_t>(op(in, 1))));
-    as_.byte(0xe9);
+    as_.byte(0xe8);
     calls_.push_back(CallFixup{as_.size(), defined});
     as_.u32(0);
 }
@@ -675,6 +735,7 @@ void FunctionTranslator::emit_call(const Instr& in) {
 /// function, and the checks of a call, exit to the interpreter at the instruction, which then
 /// traps or makes the call as it always does. rbx = the callee, rbp = its CompiledFunction.
 void FunctionTranslator::emit_call_indirect(const Instr& in) {
+    flush_all(true); // the callee reads its arguments in memory
     const auto arg_slot = static_cast<int32_t>(op(in, 3));
     Label leave;
     as_.mov_load(W::q, rax, WBPF_STATE(tables));
@@ -722,12 +783,19 @@ void FunctionTranslator::emit_call_indirect(const Instr& in) {
     as_.alu_imm(W::d, Assembler::sub, rcx, 1);
     as_.jcc(ne, loop);
     as_.bind(zeroed);
-    // The callee's native start (its first instruction is a jit_enter), else the interpreter
-    // goes on at its first instruction.
+    // A machine call of the callee's native start (its first instruction is a jit_enter),
+    // else the interpreter goes on at its first instruction.
+    Label returned;
     as_.mov_load(W::q, rax, at(rbp, static_cast<int32_t>(offsetof(CompiledFunction, entry))));
-    emit_enter_native_or_exit(as_, exit_);
+    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(
+                         interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]));
+    as_.alu_load(W::q, Assembler::cmp, rcx, at(rax, 0));
+    as_.jcc(ne, exit_);
+    as_.call_mem(at(rax, 8));
+    as_.jmp(returned);
     as_.bind(leave);
     emit_exit(in.at);
+    as_.bind(returned);
 }
 
 /// `memory.copy` [d, s, n] and `memory.fill` [d, value, n]. Both ranges are checked before
@@ -739,6 +807,7 @@ void FunctionTranslator::emit_call_indirect(const Instr& in) {
 /// memory base) serve as the string registers, saved on the stack meanwhile; the slots are
 /// read before.
 void FunctionTranslator::emit_bulk_memory(const Instr& in) {
+    flush_all(true); // it may exit to the interpreter
     const bool copy = in.op == IOp::memory_copy;
     load(W::d, rax, op(in, 0)); // d
     load(W::d, rcx, op(in, 1)); // s, or the value
@@ -822,11 +891,26 @@ void FunctionTranslator::emit_bulk_memory(const Instr& in) {
     keep_cache();
 }
 
-/// `ret`: the interpreter's ret, natively, when the caller is native code's to resume (a
-/// frame of this activation, same instance); otherwise the interpreter returns.
+/// `ret`: the interpreter's ret, natively, when the caller is native code's to resume.
+/// - A native call since the trampoline's entry made the frame (the machine stack is below
+///   entry_sp): pop it and return to the call's machine return address.
+/// - Else, a frame of this activation and this instance: pop it and jump to the return
+///   site's native code, if it has some.
+/// - Else the interpreter returns.
 void FunctionTranslator::emit_ret(const Instr& in) {
-    Label leave;
+    flush_all(true); // the caller reads the results in memory
+    Label leave, not_called_natively;
     const auto frame = static_cast<int32_t>(sizeof(CallFrame));
+    as_.alu_load(W::q, Assembler::cmp, rsp, WBPF_STATE(entry_sp));
+    as_.jcc(e, not_called_natively);
+    as_.mov_load(W::q, rax, WBPF_STATE(frame_top));
+    as_.alu_imm(W::q, Assembler::sub, rax, frame);
+    as_.mov_store(W::q, WBPF_STATE(frame_top), rax);
+    as_.mov_load(W::q, rcx, WBPF_FRAME(rax, function, 0));
+    as_.mov_store(W::q, WBPF_STATE(cur), rcx);
+    as_.mov_load(W::q, rdi, WBPF_FRAME(rax, fp, 0));
+    as_.ret();
+    as_.bind(not_called_natively);
     as_.mov_load(W::q, rax, WBPF_STATE(frame_top));
     as_.alu_load(W::q, Assembler::cmp, rax, WBPF_STATE(frame_base));
     as_.jcc(e, leave);
@@ -868,9 +952,8 @@ uint32_t access_bytes(IOp k) {
 }
 
 void FunctionTranslator::emit_load(const Instr& in, IOp plain, uint32_t add) {
-    const int32_t disp = address(op(in, 1), add, op(in, 2), access_bytes(plain));
-    const Mem m = at(rsi, rax, disp);
-    const Reg r = result_reg({});
+    const Mem m = address(op(in, 1), add, op(in, 2), access_bytes(plain));
+    const Reg r = result_reg({op(in, 1)});
     // The 32-bit forms zero-extend into r, as commit() needs.
     switch (plain) {
     case IOp::i32_load:
@@ -896,8 +979,7 @@ void FunctionTranslator::emit_store(const Instr& in, IOp plain, uint32_t add) {
     const uint32_t bytes = access_bytes(plain);
     // The value first, in rdx if not cached: address() uses rax and, checking bounds, rcx.
     const Reg v = in_reg(bytes == 8 ? W::q : W::d, op(in, 1), rdx);
-    const int32_t disp = address(op(in, 0), add, op(in, 2), bytes);
-    const Mem m = at(rsi, rax, disp);
+    const Mem m = address(op(in, 0), add, op(in, 2), bytes, rax, {op(in, 1)});
     if (bytes == 1)
         as_.mov_store8(m, v);
     else if (bytes == 2)
@@ -971,8 +1053,16 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
     labels_.assign(cf_.code.size(), Label{});
     for (size_t i = 0; i < instrs_.size(); ++i) {
         const Instr& in = instrs_[i];
-        as_.bind(labels_[in.at]);
+        // Before the label: the pending stores are the code falling through's to make.
         if (join[i]) drop_cache();
+        as_.bind(labels_[in.at]);
+        targets.clear();
+        branch_targets(in, targets);
+        targets.push_back(i + 1 < instrs_.size() ? instrs_[i + 1].at
+                                                 : static_cast<int64_t>(cf_.code.size()));
+        dead_after_ = dead_above(targets);
+        targets.push_back(in.at);
+        dead_before_ = dead_above(targets);
         kept_ = false;
         if (in.native)
             emit(in);
@@ -999,6 +1089,19 @@ bool FunctionTranslator::translate(std::vector<std::pair<uint32_t, size_t>>& ent
         entries.emplace_back(instrs_[i].at, static_cast<size_t>(labels_[instrs_[i].at].bound));
     }
     return true;
+}
+
+uint64_t FunctionTranslator::dead_above(const std::vector<int64_t>& words) const {
+    const std::vector<uint16_t>& heights = cf_.live_heights;
+    uint16_t h = 0;
+    for (int64_t w : words) {
+        if (w < 0 || static_cast<size_t>(w) >= heights.size()) return UINT64_MAX;
+        h = std::max(h, heights[static_cast<size_t>(w)]);
+    }
+    if (h == live_height_unknown) return UINT64_MAX;
+    // The results, which `ret` leaves in the first slots, may extend past the locals.
+    return std::max<uint64_t>((uint64_t{cf_.param_slots} + cf_.local_slots + h) * 8,
+                              uint64_t{cf_.result_count} * 8);
 }
 
 void FunctionTranslator::load(W w, Reg dst, uint32_t s) {
@@ -1049,43 +1152,59 @@ Reg FunctionTranslator::result_reg(std::initializer_list<uint32_t> sources, int6
         if (i >= 0) return cache_regs[i]; // entry kept for the first load
     }
     const int pick = victim(sources);
+    flush(pick);
     cache_[pick].slot = UINT32_MAX;
     return cache_regs[pick];
 }
 
 void FunctionTranslator::commit(uint32_t dst, Reg r) {
-    // All 8 bytes: a later 64-bit read of the slot (copy, select, a call's arguments) then
-    // takes the value from the store buffer; after a 4-byte store it would stall until the
-    // store retires. The upper half of an i32 slot is never read as part of the value.
-    as_.mov_store(W::q, slot(dst), r);
     const int old = cached(dst);
-    if (old >= 0) cache_[old].slot = UINT32_MAX;
+    if (old >= 0) cache_[old] = CacheEntry{}; // the old value is dead: no store
     int home = -1;
     for (int i = 0; i < cache_size; ++i)
         if (cache_regs[i] == r) home = i;
     if (home < 0) { // a scratch register (rax, rcx, rdx): keep a copy
         home = victim({});
+        flush(home);
         as_.mov_rr(W::q, cache_regs[home], r);
     }
-    cache_[home] = CacheEntry{dst, ++tick_, false, 0};
+    cache_[home] = CacheEntry{dst, ++tick_, false, 0, false, true};
     kept_ = true;
 }
 
-int32_t FunctionTranslator::address(uint32_t addr_slot, uint32_t add, uint32_t offset,
-                                    uint32_t bytes, Reg reg) {
-    load(W::d, reg, addr_slot);
-    if (add != 0) as_.alu_imm(W::d, Assembler::add, reg, static_cast<int32_t>(add));
+Mem FunctionTranslator::address(uint32_t addr_slot, uint32_t add, uint32_t offset, uint32_t bytes,
+                                Reg scratch, std::initializer_list<uint32_t> keep) {
+    Reg base = scratch;
+    const int i = cached(addr_slot);
+    if (i >= 0 && add == 0 && cache_[i].zero_extended) {
+        cache_[i].used = ++tick_;
+        base = cache_regs[i];
+    } else if (i >= 0) {
+        cache_[i].used = ++tick_;
+        // A 32-bit lea: zero-extends, and wraps the addition as the wasm address does.
+        as_.lea32(scratch, at(cache_regs[i], static_cast<int32_t>(add)));
+    } else if (add == 0) {
+        const int pick = victim(keep);
+        flush(pick);
+        as_.mov_load(W::d, cache_regs[pick], slot(addr_slot));
+        cache_[pick] = CacheEntry{addr_slot, ++tick_, false, 0, true};
+        base = cache_regs[pick];
+    } else {
+        as_.mov_load(W::d, scratch, slot(addr_slot));
+        as_.alu_imm(W::d, Assembler::add, scratch, static_cast<int32_t>(add));
+    }
     if (explicit_bounds_) {
         // rcx = address + offset + bytes (64-bit: cannot wrap); out of bounds if > size.
         as_.mov_imm(rcx, static_cast<uint64_t>(offset) + bytes);
-        as_.alu_rr(W::q, Assembler::add, rcx, reg);
+        as_.alu_rr(W::q, Assembler::add, rcx, base);
         as_.alu_rr(W::q, Assembler::cmp, rcx, r11);
         as_.jcc(a, trap_label(TrapKind::out_of_bounds_memory));
     }
-    if (offset <= INT32_MAX) return static_cast<int32_t>(offset);
+    if (offset <= INT32_MAX) return at(rsi, base, static_cast<int32_t>(offset));
+    if (base != scratch) as_.mov_rr(W::d, scratch, base);
     as_.mov_imm(rcx, offset);
-    as_.alu_rr(W::q, Assembler::add, reg, rcx);
-    return 0;
+    as_.alu_rr(W::q, Assembler::add, scratch, rcx);
+    return at(rsi, scratch, 0);
 }
 
 void FunctionTranslator::alu_imm64(Assembler::Alu alu, uint64_t imm, Reg r) {
@@ -1100,6 +1219,7 @@ void FunctionTranslator::alu_imm64(Assembler::Alu alu, uint64_t imm, Reg r) {
 
 /// An unconditional transfer to `target_word`, with the interrupt check on back-edges.
 void FunctionTranslator::jump_to(const Instr& in, int64_t target_word) {
+    flush_all();
     if (target_word <= static_cast<int64_t>(in.at)) {
         as_.cmp_mem_imm(W::d, at(r10, 0), 0);
         as_.jcc(ne, trap_label(TrapKind::interrupted));
@@ -1109,6 +1229,7 @@ void FunctionTranslator::jump_to(const Instr& in, int64_t target_word) {
 
 /// A conditional transfer on `c` (flags already set).
 void FunctionTranslator::cond_jump(const Instr& in, Cond c, int64_t target_word) {
+    flush_all(); // stores leave the flags alone
     if (target_word <= static_cast<int64_t>(in.at)) {
         Label skip;
         as_.jcc(negate(c), skip);
@@ -1302,7 +1423,7 @@ void FunctionTranslator::emit(const Instr& in) {
         if (i >= 0)
             as_.imul_rr(w, r, cache_regs[i]);
         else
-            as_.imul_load(w, r, slot(O(2)));
+            as_.imul_load(w, r, slot_in(O(2)));
         commit(O(0), r);
         return;
     }
@@ -1388,17 +1509,17 @@ void FunctionTranslator::emit(const Instr& in) {
     }
     case IOp::i32_clz:
     case IOp::i64_clz:
-        as_.lzcnt(k == IOp::i64_clz ? W::q : W::d, rax, slot(O(1)));
+        as_.lzcnt(k == IOp::i64_clz ? W::q : W::d, rax, slot_in(O(1)));
         commit(O(0), rax);
         return;
     case IOp::i32_ctz:
     case IOp::i64_ctz:
-        as_.tzcnt(k == IOp::i64_ctz ? W::q : W::d, rax, slot(O(1)));
+        as_.tzcnt(k == IOp::i64_ctz ? W::q : W::d, rax, slot_in(O(1)));
         commit(O(0), rax);
         return;
     case IOp::i32_popcnt:
     case IOp::i64_popcnt:
-        as_.popcnt(k == IOp::i64_popcnt ? W::q : W::d, rax, slot(O(1)));
+        as_.popcnt(k == IOp::i64_popcnt ? W::q : W::d, rax, slot_in(O(1)));
         commit(O(0), rax);
         return;
     case IOp::i32_eqz:
@@ -1408,7 +1529,7 @@ void FunctionTranslator::emit(const Instr& in) {
         if (i >= 0)
             as_.test_rr(w, cache_regs[i], cache_regs[i]);
         else
-            as_.cmp_mem_imm(w, slot(O(1)), 0);
+            as_.cmp_mem_imm(w, slot_in(O(1)), 0);
         set_flag_result(e, O(0), {O(1)});
         return;
     }
@@ -1445,11 +1566,11 @@ void FunctionTranslator::emit(const Instr& in) {
             else
                 as_.movsxd_rr(r, a);
         } else if (bits == 8) {
-            as_.movsx8(w, r, slot(O(1)));
+            as_.movsx8(w, r, slot_in(O(1)));
         } else if (bits == 16) {
-            as_.movsx16(w, r, slot(O(1)));
+            as_.movsx16(w, r, slot_in(O(1)));
         } else {
-            as_.movsxd(r, slot(O(1)));
+            as_.movsxd(r, slot_in(O(1)));
         }
         commit(O(0), r);
         return;
@@ -1485,12 +1606,12 @@ void FunctionTranslator::emit(const Instr& in) {
         if (c >= 0)
             as_.test_rr(W::d, cache_regs[c], cache_regs[c]);
         else
-            as_.cmp_mem_imm(W::d, slot(O(3)), 0);
+            as_.cmp_mem_imm(W::d, slot_in(O(3)), 0);
         const int i = cached(O(2));
         if (i >= 0)
             as_.cmov_rr(W::q, e, r, cache_regs[i]);
         else
-            as_.cmov_load(W::q, e, r, slot(O(2)));
+            as_.cmov_load(W::q, e, r, slot_in(O(2)));
         commit(O(0), r);
         return;
     }
@@ -1539,13 +1660,13 @@ void FunctionTranslator::emit(const Instr& in) {
     case IOp::i32_store_shl_or_shr:
     case IOp::i64_store_shl_or_shr: {
         const W w = k == IOp::i64_store_shl_or_shr ? W::q : W::d;
-        const int32_t disp = address(O(0), O(2), O(1), w == W::q ? 8 : 4);
+        const Mem m = address(O(0), O(2), O(1), w == W::q ? 8 : 4);
         load(w, rcx, O(3));
         as_.shift_imm(w, Assembler::shl, rcx, static_cast<uint8_t>(O(4)));
         load(w, rdx, O(5));
         as_.shift_imm(w, Assembler::shr, rdx, static_cast<uint8_t>(O(6)));
         as_.alu_rr(w, Assembler::or_, rcx, rdx);
-        as_.mov_store(w, at(rsi, rax, disp), rcx);
+        as_.mov_store(w, m, rcx);
         keep_cache();
         return;
     }
@@ -1557,8 +1678,7 @@ void FunctionTranslator::emit(const Instr& in) {
                                : k == IOp::store16_const ? 2
                                : k == IOp::store32_const ? 4
                                                          : 8;
-        const int32_t disp = address(O(0), O(2), O(1), bytes);
-        const Mem m = at(rsi, rax, disp);
+        const Mem m = address(O(0), O(2), O(1), bytes);
         const uint32_t v = O(3);
         if (bytes == 1) {
             as_.mov_store8_imm(m, static_cast<uint8_t>(v));
@@ -1584,10 +1704,8 @@ void FunctionTranslator::emit(const Instr& in) {
                                : k == IOp::move32 ? 4
                                                   : 8;
         // Both addresses (and, with explicit checks, both bounds) before the write.
-        const int32_t src = address(O(0), O(2), O(1), bytes, rax);
-        const int32_t dst = address(O(3), O(5), O(4), bytes, rdx);
-        const Mem from = at(rsi, rax, src);
-        const Mem to = at(rsi, rdx, dst);
+        const Mem from = address(O(0), O(2), O(1), bytes, rax);
+        const Mem to = address(O(3), O(5), O(4), bytes, rdx, {O(0)});
         if (bytes == 1) {
             as_.movzx8(rcx, from);
             as_.mov_store8(to, rcx);
@@ -1619,7 +1737,8 @@ void FunctionTranslator::emit(const Instr& in) {
             as_.cmp_mem_imm(W::d, at(r10, 0), 0);
             as_.jcc(ne, trap_label(TrapKind::interrupted));
         }
-        as_.mov_load(W::d, rax, slot(O(0)));
+        load(W::d, rax, O(0));
+        flush_all();
         as_.mov_imm(rcx, n);
         as_.alu_rr(W::d, Assembler::cmp, rax, rcx);
         as_.cmov_rr(W::d, a, rax, rcx);
@@ -1642,7 +1761,7 @@ void FunctionTranslator::emit(const Instr& in) {
         if (i >= 0)
             as_.test_rr(W::d, cache_regs[i], cache_regs[i]);
         else
-            as_.cmp_mem_imm(W::d, slot(O(0)), 0);
+            as_.cmp_mem_imm(W::d, slot_in(O(0)), 0);
         cond_jump(in, k == IOp::br_if ? ne : e, target(in, 1));
         keep_cache();
         return;
@@ -1653,7 +1772,7 @@ void FunctionTranslator::emit(const Instr& in) {
         if (i >= 0)
             as_.test_imm(cache_regs[i], O(1));
         else
-            as_.test_mem_imm(slot(O(0)), O(1));
+            as_.test_mem_imm(slot_in(O(0)), O(1));
         cond_jump(in, k == IOp::br_i32_test_imm ? ne : e, target(in, 2));
         keep_cache();
         return;
@@ -1762,9 +1881,16 @@ void emit_call_prologue(Assembler& as, const Module& module, uint32_t defined, s
     as.mov_rr(W::q, rdi, rdx);
     if (cf.local_slots) {
         as.alu_rr(W::d, Assembler::xor_, rax, rax);
-        if (cf.local_slots <= 16) {
-            for (uint32_t i = 0; i < cf.local_slots; ++i)
-                as.mov_store(W::q, at(rdi, static_cast<int32_t>((cf.param_slots + i) * 8)), rax);
+        if (cf.local_slots <= 64) {
+            // 16 bytes at a time (printf_core has 38 locals), then the odd one.
+            const auto local = [&](uint32_t i) {
+                return at(rdi, static_cast<int32_t>((cf.param_slots + i) * 8));
+            };
+            if (cf.local_slots >= 2) as.zero_xmm0();
+            uint32_t i = 0;
+            for (; i + 2 <= cf.local_slots; i += 2)
+                as.store_xmm0(local(i));
+            if (i < cf.local_slots) as.mov_store(W::q, local(i), rax);
         } else {
             Label loop;
             as.lea(rdx, at(rdi, static_cast<int32_t>(cf.param_slots * 8)));
@@ -1813,6 +1939,9 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
     for (Reg r : cache_regs) // callee-saved: restored by every exit (emit_exit_tail)
         as.push(r);
     as.mov_rr(W::q, r8, rdi);
+    as.mov_store(W::q, WBPF_STATE(entry_sp), rsp);
+    as.lea(rcx, at(rsp, -native_call_stack));
+    as.mov_store(W::q, WBPF_STATE(sp_floor), rcx);
     as.mov_rr(W::q, rax, rsi);
     as.mov_load(W::q, rdi, WBPF_STATE(fp));
     as.mov_load(W::q, rsi, WBPF_STATE(mem_base));
@@ -1834,6 +1963,8 @@ std::unique_ptr<NativeCode> jit_compile(Module& module) {
         for (const auto& e : entries)
             patches.push_back(Patch{&cf, e.first, e.second});
     }
+    for (const auto& cf : module.compiled) // translated once per module: no longer needed
+        std::vector<uint16_t>().swap(cf->live_heights);
     if (patches.empty()) return nullptr;
     // One call prologue per function called natively, after all the functions, with one exit.
     std::vector<size_t> prologues(module.compiled.size(), SIZE_MAX);

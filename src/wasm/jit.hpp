@@ -33,6 +33,10 @@ struct NativeState {
     uint8_t* mem_base = nullptr;              ///< memory 0 (nullptr: none)
     const uint64_t* mem_size = nullptr;       ///< memory 0's current size in bytes
     const std::atomic<uint32_t>* interrupt = nullptr;
+    /// Set by the trampoline: the machine stack pointer on entry (the exits go back to it), and
+    /// the lowest one native calls may reach (nested native calls push return addresses).
+    const void* entry_sp = nullptr;
+    const void* sp_floor = nullptr;
 };
 
 /// Enters native code at `target` (word 1 of a `jit_enter` instruction) with `state`. Runs

@@ -99,6 +99,8 @@ public:
     void movsx16_rr(W w, Reg dst, Reg src) { op_rr(w, {0x0f, 0xbf}, dst, src); }
     void movsxd_rr(Reg dst, Reg src) { op_rr(W::q, {0x63}, dst, src); }
     void lea(Reg dst, const Mem& m) { op_mem(W::q, {0x8d}, dst, m); }
+    /// 32-bit lea: the result zero-extended, the addition wrapped to 32 bits.
+    void lea32(Reg dst, const Mem& m) { op_mem(W::d, {0x8d}, dst, m); }
 
     // ---- arithmetic: ALU group (add or adc sbb and sub xor cmp = /0 .. /7) ----
     enum Alu : uint8_t { add = 0, or_ = 1, and_ = 4, sub = 5, xor_ = 6, cmp = 7 };
@@ -203,6 +205,15 @@ public:
     }
     void jmp_reg(Reg r) { op_rr(W::d, {0xff}, 4, r); }
     void jmp_mem(const Mem& m) { op_mem(W::d, {0xff}, 4, m); }
+    void call_mem(const Mem& m) { op_mem(W::d, {0xff}, 2, m); }
+    /// xmm0 = 0 (pxor), and 16 bytes of xmm0 to memory (movups): zeroing frames.
+    void zero_xmm0() {
+        byte(0x66);
+        byte(0x0f);
+        byte(0xef);
+        byte(0xc0);
+    }
+    void store_xmm0(const Mem& m) { op_mem(W::d, {0x0f, 0x11}, 0, m); }
     void cmov_rr(W w, Cond c, Reg dst, Reg src) {
         op_rr(w, {0x0f, static_cast<uint8_t>(0x40 + c)}, dst, src);
     }

@@ -1894,3 +1894,67 @@
 (assert_return (invoke "load8" (i32.const 65535)) (i32.const 0))
 (assert_return (invoke "copy_oob" (i32.const 65536) (i32.const 0) (i32.const 0)))
 (assert_return (invoke "fill_oob" (i32.const 65536) (i32.const 0)))
+
+;; Native calls are machine calls: a recursion deeper than the machine stack native calls may
+;; use (16,384 calls) goes on through the interpreter's call and back; deeper than the call
+;; depth limit (20,000 frames in the spec runner), it traps. (wabt's spectest-interp runs out
+;; of stack before 17,000 calls: the sums are n(n+1)/2.)
+(module
+  (func $sum (export "deep_sum") (param $n i32) (result i64)
+    (if (result i64) (i32.eqz (local.get $n))
+      (then (i64.const 0))
+      (else (i64.add (i64.extend_i32_u (local.get $n))
+                     (call $sum (i32.sub (local.get $n) (i32.const 1))))))))
+(assert_return (invoke "deep_sum" (i32.const 100)) (i64.const 5050))
+(assert_return (invoke "deep_sum" (i32.const 20000)) (i64.const 200010000))
+(assert_return (invoke "deep_sum" (i32.const 17000)) (i64.const 144508500))
+(assert_exhaustion (invoke "deep_sum" (i32.const 1000000)) "call stack exhausted")
+
+;; Deferred slot stores: results kept in registers are in their slots wherever memory is read
+;; (branches, joins, br_table, calls, returns, interpreted instructions, bit counts), and a
+;; result overwritten before then is never stored.
+(module
+  (func $id (param i32) (result i32) (local.get 0))
+  (func (export "twice_then_table") (param $x i32) (result i32) (local $t i32)
+    (local.set $t (i32.add (local.get $x) (i32.const 3)))
+    (local.set $t (i32.mul (local.get $t) (i32.const 5)))
+    (block $b2 (block $b1 (block $b0
+      (br_table $b0 $b1 $b2 (i32.and (local.get $t) (i32.const 3))))
+      (return (i32.add (local.get $t) (i32.const 1000))))
+      (return (i32.add (local.get $t) (i32.const 2000))))
+    (i32.add (local.get $t) (i32.const 3000)))
+  (func (export "through_float") (param $x i32) (result i32) (local $t i32)
+    (local.set $t (i32.add (local.get $x) (i32.const 7)))
+    (local.set $t (i32.shl (local.get $t) (i32.const 1)))
+    (i32.add (i32.trunc_f32_s (f32.convert_i32_s (local.get $t))) (local.get $t)))
+  (func (export "loop_twice") (param $n i32) (result i32) (local $i i32) (local $a i32)
+    (loop $l
+      (local.set $a (i32.add (local.get $a) (local.get $i)))
+      (local.set $a (i32.xor (local.get $a) (i32.const 0x55)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $a))
+  (func (export "counts") (param $x i32) (result i32)
+    (i32.add
+      (i32.add (i32.popcnt (i32.add (local.get $x) (i32.const 1)))
+               (i32.clz (i32.sub (local.get $x) (i32.const 1))))
+      (i32.ctz (i32.mul (local.get $x) (i32.const 12)))))
+  (func (export "across_call") (param $x i32) (result i32) (local $t i32)
+    (local.set $t (i32.add (local.get $x) (i32.const 11)))
+    (local.set $x (call $id (i32.mul (local.get $t) (i32.const 3))))
+    (local.set $t (i32.sub (local.get $t) (local.get $x)))
+    (select (local.get $t) (local.get $x) (i32.and (local.get $x) (i32.const 1))))
+)
+(assert_return (invoke "twice_then_table" (i32.const 0)) (i32.const 3015))
+(assert_return (invoke "twice_then_table" (i32.const 1)) (i32.const 1020))
+(assert_return (invoke "twice_then_table" (i32.const 2)) (i32.const 2025))
+(assert_return (invoke "twice_then_table" (i32.const 4)) (i32.const 3035))
+(assert_return (invoke "twice_then_table" (i32.const 5)) (i32.const 1040))
+(assert_return (invoke "through_float" (i32.const 5)) (i32.const 48))
+(assert_return (invoke "through_float" (i32.const -100)) (i32.const -372))
+(assert_return (invoke "loop_twice" (i32.const 1)) (i32.const 85))
+(assert_return (invoke "loop_twice" (i32.const 1000)) (i32.const 499596))
+(assert_return (invoke "counts" (i32.const 0)) (i32.const 33))
+(assert_return (invoke "counts" (i32.const 7)) (i32.const 32))
+(assert_return (invoke "across_call" (i32.const 1)) (i32.const 36))
+(assert_return (invoke "across_call" (i32.const 2)) (i32.const -26))
