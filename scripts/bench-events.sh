@@ -8,10 +8,12 @@
 #
 # Environment:
 #   EVENTS_STARTUP_RUNS=10    runs of start -> header and start -> exit (medians reported)
-#   EVENTS_STORM_SECONDS=10   length of each fork+exec storm (with and without a CPU hog)
-#   EVENTS_STORM_PAIRS=3      storms per case, native and wbpf alternately: the table shows
+#   EVENTS_STORM_SECONDS=6    length of each fork+exec storm (with and without a CPU hog)
+#   EVENTS_STORM_PAIRS=7      storms per case, native and wbpf alternately: the table shows
 #                             medians, the worst loss, and the median of the paired ratios
-#                             (this machine's speed drifts by tens of % within minutes)
+#                             (this machine's speed drifts by tens of % within minutes: one
+#                             pair's ratio ranges over +-0.3x, so many short pairs beat a few
+#                             long ones)
 #   EVENTS_RATE_SECONDS=1     length of each ratebench trial (about 10 trials per case)
 #   EVENTS_ONLY="startup storm rate"   a subset of the three
 #   EVENTS_VERBOSE=1          also print every raw measurement line
@@ -25,8 +27,8 @@ repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${1:-${BUILD_DIR:-build}}"
 [[ "${build_dir}" = /* ]] || build_dir="${repo_dir}/${build_dir}"
 startup_runs="${EVENTS_STARTUP_RUNS:-10}"
-storm_seconds="${EVENTS_STORM_SECONDS:-10}"
-storm_pairs="${EVENTS_STORM_PAIRS:-3}"
+storm_seconds="${EVENTS_STORM_SECONDS:-6}"
+storm_pairs="${EVENTS_STORM_PAIRS:-7}"
 rate_seconds="${EVENTS_RATE_SECONDS:-1}"
 only="${EVENTS_ONLY:-startup storm rate}"
 verbose="${EVENTS_VERBOSE:-0}"
