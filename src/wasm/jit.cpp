@@ -358,6 +358,7 @@ private:
     void emit_call(const Instr& in);
     void emit_call_indirect(const Instr& in);
     void emit_bulk_memory(const Instr& in);
+    void emit_small_bulk_memory(bool copy, Label& general, Label& done);
     void emit_ret(const Instr& in);
     void emit_load(const Instr& in, IOp plain, uint32_t add);
     void emit_store(const Instr& in, IOp plain, uint32_t add);
@@ -812,9 +813,11 @@ void FunctionTranslator::emit_bulk_memory(const Instr& in) {
     load(W::d, rax, op(in, 0)); // d
     load(W::d, rcx, op(in, 1)); // s, or the value
     load(W::d, rdx, op(in, 2)); // n
+    Label out_of_bounds, backward, done, restore, bytes, words, rep, general;
+    if (!explicit_bounds_) emit_small_bulk_memory(copy, general, done);
+    as_.bind(general);
     as_.push(rdi);
     as_.push(rsi);
-    Label out_of_bounds, backward, done, restore, bytes, words, rep;
     as_.lea(rdi, at(rax, rdx, 0)); // d + n, 64-bit: cannot wrap
     as_.alu_rr(W::q, Assembler::cmp, rdi, r11);
     as_.jcc(a, out_of_bounds);
@@ -889,6 +892,91 @@ void FunctionTranslator::emit_bulk_memory(const Instr& in) {
     }
     as_.bind(done);
     keep_cache();
+}
+
+/// The common sizes of emit_bulk_memory, with rax = d, rcx = s or the value, rdx = n: 1 to 32
+/// bytes (copy) or 1 to 16 (fill), in at most two overlapping moves of 1, 2, 4, 8 or 16 bytes,
+/// without the general path's checks and loop. Other sizes go to `general`. Only with guard
+/// pages, which make the checks unnecessary: every load comes before every store (so
+/// overlapping ranges copy right, in either direction) and faults first if the source is out
+/// of bounds, and the higher store comes first, so an out-of-bounds destination faults
+/// before anything is written. Uses a cache register (its entry dropped), and xmm0-xmm1.
+void FunctionTranslator::emit_small_bulk_memory(bool copy, Label& general, Label& done) {
+    const int pick = victim({});
+    flush(pick);
+    cache_[pick] = CacheEntry{};
+    const Reg t = cache_regs[pick];
+    const uint32_t largest = copy ? 32 : 16;
+    Label one, two, four, eight, sixteen;
+    as_.alu_imm(W::q, Assembler::cmp, rdx, static_cast<int32_t>(largest));
+    as_.jcc(a, general);
+    as_.test_rr(W::q, rdx, rdx);
+    as_.jcc(e, general); // n = 0: only the bounds checks
+    if (copy) {
+        as_.alu_imm(W::q, Assembler::cmp, rdx, 16);
+        as_.jcc(ae, sixteen);
+    } else {
+        // The byte in every byte of t.
+        as_.movzx8_rr(rcx, rcx);
+        as_.mov_imm(t, 0x0101010101010101ull);
+        as_.imul_rr(W::q, t, rcx);
+    }
+    as_.alu_imm(W::q, Assembler::cmp, rdx, 8);
+    as_.jcc(ae, eight);
+    as_.alu_imm(W::q, Assembler::cmp, rdx, 4);
+    as_.jcc(ae, four);
+    as_.alu_imm(W::q, Assembler::cmp, rdx, 2);
+    as_.jcc(ae, two);
+    // 1 byte.
+    if (copy) as_.movzx8(t, at(rsi, rcx, 0));
+    as_.mov_store8(at(rsi, rax, 0), t);
+    as_.jmp(done);
+    // k to 2k - 1 bytes (k = 2, 4, 8, 16): the first k and the last k, which overlap.
+    const auto pair = [&](Label& label, unsigned k) {
+        as_.bind(label);
+        const auto disp = -static_cast<int32_t>(k);
+        if (copy) {
+            const Mem first = at(rsi, rcx, 0);
+            if (k == 16)
+                as_.movups_load(0, first);
+            else if (k == 8)
+                as_.mov_load(W::q, t, first);
+            else if (k == 4)
+                as_.mov_load(W::d, t, first);
+            else
+                as_.movzx16(t, first);
+            as_.alu_rr(W::q, Assembler::add, rcx, rdx);
+            const Mem last = at(rsi, rcx, disp);
+            if (k == 16)
+                as_.movups_load(1, last);
+            else if (k == 8)
+                as_.mov_load(W::q, rcx, last);
+            else if (k == 4)
+                as_.mov_load(W::d, rcx, last);
+            else
+                as_.movzx16(rcx, last);
+        }
+        const Reg high = copy ? rcx : t;
+        as_.alu_rr(W::q, Assembler::add, rdx, rax);
+        const Mem top = at(rsi, rdx, disp);
+        const Mem bottom = at(rsi, rax, 0);
+        if (k == 16) {
+            as_.movups_store(top, 1);
+            as_.movups_store(bottom, 0);
+        } else if (k == 2) {
+            as_.mov_store16(top, high);
+            as_.mov_store16(bottom, t);
+        } else {
+            const W w = k == 8 ? W::q : W::d;
+            as_.mov_store(w, top, high);
+            as_.mov_store(w, bottom, t);
+        }
+        as_.jmp(done);
+    };
+    pair(two, 2);
+    pair(four, 4);
+    pair(eight, 8);
+    if (copy) pair(sixteen, 16);
 }
 
 /// `ret`: the interpreter's ret, natively, when the caller is native code's to resume.

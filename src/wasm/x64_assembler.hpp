@@ -214,6 +214,9 @@ public:
         byte(0xc0);
     }
     void store_xmm0(const Mem& m) { op_mem(W::d, {0x0f, 0x11}, 0, m); }
+    /// 16 unaligned bytes between memory and xmm0-xmm7 (movups).
+    void movups_load(unsigned xmm, const Mem& m) { op_mem(W::d, {0x0f, 0x10}, xmm, m); }
+    void movups_store(const Mem& m, unsigned xmm) { op_mem(W::d, {0x0f, 0x11}, xmm, m); }
     void cmov_rr(W w, Cond c, Reg dst, Reg src) {
         op_rr(w, {0x0f, static_cast<uint8_t>(0x40 + c)}, dst, src);
     }

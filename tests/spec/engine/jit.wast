@@ -1958,3 +1958,62 @@
 (assert_return (invoke "counts" (i32.const 7)) (i32.const 32))
 (assert_return (invoke "across_call" (i32.const 1)) (i32.const 36))
 (assert_return (invoke "across_call" (i32.const 2)) (i32.const -26))
+
+;; Small memory.copy and memory.fill (1-32 and 1-16 bytes) take overlapping moves without the
+;; general path's checks: every length, both overlap directions, and out-of-bounds ranges that
+;; must trap before writing anything.
+(module
+  (memory 1)
+  (func $hash (param $n i32) (result i64) (local $i i32) (local $h i64)
+    (loop $l
+      (local.set $h (i64.add (i64.rotl (local.get $h) (i64.const 7)) (i64.load8_u (local.get $i))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $h))
+  (func (export "copies") (param $shift i32) (result i64) (local $n i32) (local $i i32)
+    (loop $init
+      (i32.store8 (local.get $i) (i32.mul (local.get $i) (i32.const 37)))
+      (br_if $init (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (loop $l
+      ;; forward and backward overlaps by $shift, then disjoint
+      (memory.copy (i32.add (i32.const 64) (local.get $shift)) (i32.const 64) (local.get $n))
+      (memory.copy (i32.const 100) (i32.add (i32.const 100) (local.get $shift)) (local.get $n))
+      (memory.copy (i32.const 180) (i32.const 3) (local.get $n))
+      (br_if $l (i32.le_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.const 40))))
+    (call $hash (i32.const 256)))
+  (func (export "fills") (result i64) (local $n i32)
+    (loop $l
+      (memory.fill (i32.add (i32.const 7) (i32.mul (local.get $n) (i32.const 3))) (i32.add (local.get $n) (i32.const 0x41)) (local.get $n))
+      (br_if $l (i32.le_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.const 20))))
+    (call $hash (i32.const 256)))
+  ;; (The first instruction is translated, so that native code makes the copy: a function
+  ;; starting with memory.copy starts in the interpreter.)
+  (func (export "copy_at") (param $d i32) (param $s i32) (param $n i32)
+    (local.set $n (i32.and (local.get $n) (i32.const 0xffff)))
+    (memory.copy (local.get $d) (local.get $s) (local.get $n)))
+  (func (export "fill_at") (param $d i32) (param $n i32)
+    (local.set $n (i32.and (local.get $n) (i32.const 0xffff)))
+    (memory.fill (local.get $d) (i32.const 0x77) (local.get $n)))
+  (func (export "byte") (param $a i32) (result i32) (i32.load8_u (local.get $a)))
+)
+(assert_return (invoke "copies" (i32.const 1)) (i64.const 14365349057595587317))
+(assert_return (invoke "copies" (i32.const 3)) (i64.const 11735423011490854075))
+(assert_return (invoke "copies" (i32.const 9)) (i64.const 7651369880496664182))
+(assert_return (invoke "copies" (i32.const 17)) (i64.const 35072656521236459))
+(assert_return (invoke "fills") (i64.const 18345249172625338732))
+(assert_trap (invoke "copy_at" (i32.const 65535) (i32.const 0) (i32.const 2)) "out of bounds memory access")
+(assert_trap (invoke "copy_at" (i32.const 65533) (i32.const 0) (i32.const 7)) "out of bounds memory access")
+(assert_trap (invoke "copy_at" (i32.const 65525) (i32.const 0) (i32.const 15)) "out of bounds memory access")
+(assert_trap (invoke "copy_at" (i32.const 65510) (i32.const 1) (i32.const 31)) "out of bounds memory access")
+(assert_return (invoke "byte" (i32.const 65510)) (i32.const 0))
+(assert_return (invoke "byte" (i32.const 65535)) (i32.const 0))
+(assert_return (invoke "byte" (i32.const 1)) (i32.const 37))
+(assert_trap (invoke "copy_at" (i32.const 1) (i32.const 65534) (i32.const 3)) "out of bounds memory access")
+(assert_trap (invoke "copy_at" (i32.const 1) (i32.const 65530) (i32.const 16)) "out of bounds memory access")
+(assert_return (invoke "byte" (i32.const 1)) (i32.const 37))
+(assert_trap (invoke "fill_at" (i32.const 65535) (i32.const 2)) "out of bounds memory access")
+(assert_trap (invoke "fill_at" (i32.const 65530) (i32.const 9)) "out of bounds memory access")
+(assert_trap (invoke "fill_at" (i32.const 65521) (i32.const 16)) "out of bounds memory access")
+(assert_return (invoke "byte" (i32.const 65521)) (i32.const 0))
+(assert_return (invoke "copy_at" (i32.const 65534) (i32.const 65532) (i32.const 2)))
+(assert_return (invoke "fill_at" (i32.const 65520) (i32.const 16)))
+(assert_return (invoke "byte" (i32.const 65535)) (i32.const 0x77))
