@@ -2017,3 +2017,34 @@
 (assert_return (invoke "copy_at" (i32.const 65534) (i32.const 65532) (i32.const 2)))
 (assert_return (invoke "fill_at" (i32.const 65520) (i32.const 16)))
 (assert_return (invoke "byte" (i32.const 65535)) (i32.const 0x77))
+
+;; 30,000 random small copies and fills (0-40 bytes, overlapping either way) against wabt's
+;; spectest-interp: the fuzzer builds with explicit bounds checks, so it never runs the guard-page
+;; fast path above.
+(module
+  (memory 1)
+  (func $hash (result i64) (local $i i32) (local $h i64)
+    (loop $l
+      (local.set $h (i64.add (i64.rotl (local.get $h) (i64.const 7)) (i64.load8_u (local.get $i))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (local.get $h))
+  (func (export "random_moves") (param $seed i32) (param $count i32) (result i64)
+    (local $x i32) (local $i i32) (local $d i32) (local $s i32) (local $n i32)
+    (local.set $x (local.get $seed))
+    (loop $init
+      (i32.store8 (local.get $i) (i32.mul (local.get $i) (i32.const 41)))
+      (br_if $init (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1103515245)) (i32.const 12345)))
+      (local.set $d (i32.and (i32.shr_u (local.get $x) (i32.const 8)) (i32.const 0x7f)))
+      (local.set $s (i32.and (i32.shr_u (local.get $x) (i32.const 16)) (i32.const 0x7f)))
+      (local.set $n (i32.rem_u (i32.shr_u (local.get $x) (i32.const 23)) (i32.const 41)))
+      (if (i32.and (local.get $x) (i32.const 1))
+        (then (memory.copy (local.get $d) (local.get $s) (local.get $n)))
+        (else (memory.fill (local.get $d) (local.get $s) (i32.and (local.get $n) (i32.const 31)))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $count))))
+    (call $hash)))
+(assert_return (invoke "random_moves" (i32.const 1) (i32.const 5000)) (i64.const 5967662312277392155))
+(assert_return (invoke "random_moves" (i32.const 77) (i32.const 5000)) (i64.const 7946922740048123838))
+(assert_return (invoke "random_moves" (i32.const 12345) (i32.const 20000)) (i64.const 16090818564066914215))
