@@ -492,7 +492,11 @@ static int run_rate(double seconds, char** argv, int argc) {
                 rate *= 0.7;
             }
         }
-        if (!best.ok) return 1;
+        if (!best.ok) {
+            fprintf(stderr, "event-bench: %s lost records in every trial, down to %.0f/s\n",
+                    argv[0], fail);
+            return 1;
+        }
         for (int i = 0; i < 3; i++) { /* then bisect between the pass and the fail */
             double mid = (pass + fail) / 2;
             struct trial t = rate_trial(seconds, mid, argv, argc);
