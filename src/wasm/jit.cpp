@@ -359,6 +359,9 @@ private:
     void emit_call_indirect(const Instr& in);
     void emit_bulk_memory(const Instr& in);
     void emit_small_bulk_memory(bool copy, Label& general, Label& done);
+    /// r = `bytes` (1, 2, 4 or 8) bytes at m, zero-extended; and the converse store.
+    void load_bytes(uint32_t bytes, Reg r, const Mem& m);
+    void store_bytes(uint32_t bytes, const Mem& m, Reg r);
     void emit_ret(const Instr& in);
     void emit_load(const Instr& in, IOp plain, uint32_t add);
     void emit_store(const Instr& in, IOp plain, uint32_t add);
@@ -928,48 +931,34 @@ void FunctionTranslator::emit_small_bulk_memory(bool copy, Label& general, Label
     as_.alu_imm(W::q, Assembler::cmp, rdx, 2);
     as_.jcc(ae, two);
     // 1 byte.
-    if (copy) as_.movzx8(t, at(rsi, rcx, 0));
-    as_.mov_store8(at(rsi, rax, 0), t);
+    if (copy) load_bytes(1, t, at(rsi, rcx, 0));
+    store_bytes(1, at(rsi, rax, 0), t);
     as_.jmp(done);
     // k to 2k - 1 bytes (k = 2, 4, 8, 16): the first k and the last k, which overlap.
     const auto pair = [&](Label& label, unsigned k) {
         as_.bind(label);
         const auto disp = -static_cast<int32_t>(k);
         if (copy) {
-            const Mem first = at(rsi, rcx, 0);
+            // The first k bytes into xmm0 or t, the last k into xmm1 or rcx.
             if (k == 16)
-                as_.movups_load(0, first);
-            else if (k == 8)
-                as_.mov_load(W::q, t, first);
-            else if (k == 4)
-                as_.mov_load(W::d, t, first);
+                as_.movups_load(0, at(rsi, rcx, 0));
             else
-                as_.movzx16(t, first);
+                load_bytes(k, t, at(rsi, rcx, 0));
             as_.alu_rr(W::q, Assembler::add, rcx, rdx);
-            const Mem last = at(rsi, rcx, disp);
             if (k == 16)
-                as_.movups_load(1, last);
-            else if (k == 8)
-                as_.mov_load(W::q, rcx, last);
-            else if (k == 4)
-                as_.mov_load(W::d, rcx, last);
+                as_.movups_load(1, at(rsi, rcx, disp));
             else
-                as_.movzx16(rcx, last);
+                load_bytes(k, rcx, at(rsi, rcx, disp));
         }
-        const Reg high = copy ? rcx : t;
         as_.alu_rr(W::q, Assembler::add, rdx, rax);
         const Mem top = at(rsi, rdx, disp);
         const Mem bottom = at(rsi, rax, 0);
         if (k == 16) {
             as_.movups_store(top, 1);
             as_.movups_store(bottom, 0);
-        } else if (k == 2) {
-            as_.mov_store16(top, high);
-            as_.mov_store16(bottom, t);
         } else {
-            const W w = k == 8 ? W::q : W::d;
-            as_.mov_store(w, top, high);
-            as_.mov_store(w, bottom, t);
+            store_bytes(k, top, copy ? rcx : t);
+            store_bytes(k, bottom, t);
         }
         as_.jmp(done);
     };
@@ -977,6 +966,24 @@ void FunctionTranslator::emit_small_bulk_memory(bool copy, Label& general, Label
     pair(four, 4);
     pair(eight, 8);
     if (copy) pair(sixteen, 16);
+}
+
+void FunctionTranslator::load_bytes(uint32_t bytes, Reg r, const Mem& m) {
+    if (bytes == 1)
+        as_.movzx8(r, m);
+    else if (bytes == 2)
+        as_.movzx16(r, m);
+    else
+        as_.mov_load(bytes == 8 ? W::q : W::d, r, m);
+}
+
+void FunctionTranslator::store_bytes(uint32_t bytes, const Mem& m, Reg r) {
+    if (bytes == 1)
+        as_.mov_store8(m, r);
+    else if (bytes == 2)
+        as_.mov_store16(m, r);
+    else
+        as_.mov_store(bytes == 8 ? W::q : W::d, m, r);
 }
 
 /// `ret`: the interpreter's ret, natively, when the caller is native code's to resume.
@@ -1794,17 +1801,8 @@ void FunctionTranslator::emit(const Instr& in) {
         // Both addresses (and, with explicit checks, both bounds) before the write.
         const Mem from = address(O(0), O(2), O(1), bytes, rax);
         const Mem to = address(O(3), O(5), O(4), bytes, rdx, {O(0)});
-        if (bytes == 1) {
-            as_.movzx8(rcx, from);
-            as_.mov_store8(to, rcx);
-        } else if (bytes == 2) {
-            as_.movzx16(rcx, from);
-            as_.mov_store16(to, rcx);
-        } else {
-            const W w = bytes == 8 ? W::q : W::d;
-            as_.mov_load(w, rcx, from);
-            as_.mov_store(w, to, rcx);
-        }
+        load_bytes(bytes, rcx, from);
+        store_bytes(bytes, to, rcx);
         keep_cache();
         return;
     }
