@@ -321,13 +321,16 @@ void emit_exit_tail(Assembler& as) {
 }
 
 /// With rax = an instruction's address: jumps to its native code if it is a `jit_enter`
-/// (word 1), else exits to the interpreter there.
-void emit_enter_native_or_exit(Assembler& as, Label& exit) {
+/// (word 1), or with `call` makes a machine call of it; else exits to the interpreter there.
+void emit_enter_native_or_exit(Assembler& as, Label& exit, bool call = false) {
     as.mov_imm(rcx, reinterpret_cast<uint64_t>(
                         interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]));
     as.alu_load(W::q, Assembler::cmp, rcx, at(rax, 0));
     as.jcc(ne, exit);
-    as.jmp_mem(at(rax, 8));
+    if (call)
+        as.call_mem(at(rax, 8));
+    else
+        as.jmp_mem(at(rax, 8));
 }
 
 class FunctionTranslator {
@@ -791,11 +794,7 @@ void FunctionTranslator::emit_call_indirect(const Instr& in) {
     // else the interpreter goes on at its first instruction.
     Label returned;
     as_.mov_load(W::q, rax, at(rbp, static_cast<int32_t>(offsetof(CompiledFunction, entry))));
-    as_.mov_imm(rcx, reinterpret_cast<uint64_t>(
-                         interpreter_handler_table()[static_cast<size_t>(IOp::jit_enter)]));
-    as_.alu_load(W::q, Assembler::cmp, rcx, at(rax, 0));
-    as_.jcc(ne, exit_);
-    as_.call_mem(at(rax, 8));
+    emit_enter_native_or_exit(as_, exit_, true);
     as_.jmp(returned);
     as_.bind(leave);
     emit_exit(in.at);
@@ -910,7 +909,7 @@ void FunctionTranslator::emit_small_bulk_memory(bool copy, Label& general, Label
     cache_[pick] = CacheEntry{};
     const Reg t = cache_regs[pick];
     const uint32_t largest = copy ? 32 : 16;
-    Label one, two, four, eight, sixteen;
+    Label two, four, eight, sixteen;
     as_.alu_imm(W::q, Assembler::cmp, rdx, static_cast<int32_t>(largest));
     as_.jcc(a, general);
     as_.test_rr(W::q, rdx, rdx);
