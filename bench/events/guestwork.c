@@ -21,9 +21,10 @@
 #include <unistd.h>
 
 #include "bootstrap.h"
-/* As in bootstrap.wasm through the SDK: bulk-memory memcpy/memset and the fast strftime
- * (nothing natively). */
+/* As in bootstrap.wasm through the SDK: bulk-memory memcpy/memset and the fast printf and
+ * strftime (nothing natively). */
 #include <wbpf/bulk_memory.h>
+#include <wbpf/fast_printf.h>
 #include <wbpf/fast_strftime.h>
 
 static double now_ns(void) {

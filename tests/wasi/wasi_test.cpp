@@ -338,6 +338,20 @@ TEST(SdkFastStrftime, SameResultsAsTheLibcAndFastForTheCommonFormats) {
     EXPECT_EQ(r.err, "");
 }
 
+// sdk/c/wbpf/fast_printf.h: the guest compares wbpf_vsnprintf() with wasi-libc's vsnprintf over
+// random conversions and tools' lines, checks the fast path takes what it covers, then prints
+// through wbpf_printf()/wbpf_fprintf(): fast, handed to the libc, and longer than its buffer.
+TEST(SdkFastPrintf, SameResultsAsTheLibcAndFastForWhatToolsPrint) {
+    RunResult r = run_process(wbpf_run("fast_printf", {}));
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "404242 comparisons, 0 failures\n"
+                     "12:34:56 EXEC  true             1234    42      /bin/true\n"
+                     "EXIT  [0] (12ms)\n"
+                     "2.500 handed over\n" +
+                         std::string(599, '0') + "7|\n");
+    EXPECT_EQ(r.err, "to stderr: -1\n");
+}
+
 // --- wbpf run: failures --------------------------------------------------------------------
 
 TEST(WbpfRun, TrapPrintsOneLineAndBacktrace) {

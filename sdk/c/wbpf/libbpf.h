@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include <wbpf/bulk_memory.h>
+#include <wbpf/fast_printf.h>
 #include <wbpf/fast_strftime.h>
 #include <wbpf/wasm_bpf.h>
 
