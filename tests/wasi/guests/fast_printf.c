@@ -4,12 +4,15 @@
  * the lines tools print, wbpf_vsnprintf() must return what the libc's vsnprintf() returns and
  * write the same string, into a roomy buffer and a random short one; and the fast path must be
  * taken whenever the conversion is one it covers. Then prints lines through wbpf_printf() and
- * wbpf_fprintf(), fast and handed over, for the test to compare. Exits 1 on any failure. */
+ * wbpf_fprintf(), fast and handed over, for the test to compare. Exits 1 on any failure.
+ *
+ *   fast_printf [RANDOM_CASES [SEED]]      defaults: 200000, the fixed seed below */
 #define WBPF_NO_FAST_PRINTF /* printf below is the libc's */
 #include <wbpf/fast_printf.h>
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -191,8 +194,11 @@ static void compare_random_conversion(void) {
 #undef CALL
 }
 
-int main(void) {
-    for (int i = 0; i < 200000; ++i) compare_random_conversion();
+/* More cases, or another seed, by hand: the test runs the defaults. */
+int main(int argc, char** argv) {
+    long cases = argc > 1 ? atol(argv[1]) : 200000;
+    if (argc > 2) rng_state = strtoull(argv[2], NULL, 0) | 1;
+    for (long i = 0; i < cases; ++i) compare_random_conversion();
 
     /* The lines tools print, and formats the fast path must hand over whole. */
     for (int i = 0; i < 2000; ++i) {
