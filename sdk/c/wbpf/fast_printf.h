@@ -56,12 +56,14 @@ static inline char* wbpf_printf_digits_(unsigned long long value, unsigned base,
                                         char* end) {
     const char* symbols = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     if (base == 10) {
-        for (; value > 0xffffffffu; value /= 10) *--end = (char)('0' + value % 10);
+        for (; value > 0xffffffffu; value /= 10)
+            *--end = (char)('0' + value % 10);
         for (unsigned small = (unsigned)value; small; small /= 10)
             *--end = (char)('0' + small % 10);
     } else {
         unsigned shift = base == 16 ? 4 : 3;
-        for (; value; value >>= shift) *--end = symbols[value & (base - 1)];
+        for (; value; value >>= shift)
+            *--end = symbols[value & (base - 1)];
     }
     return end;
 }
@@ -76,7 +78,8 @@ static int wbpf_vsnprintf_fast(char* buffer, size_t size, const char* format, va
     const char* const limit = buffer + size - 1; /* the NUL's place */
     for (;;) {
         const char* text = format;
-        while (*format && *format != '%') ++format;
+        while (*format && *format != '%')
+            ++format;
         size_t text_length = (size_t)(format - text);
         if (text_length > (size_t)(limit - out)) return -1;
         __builtin_memcpy(out, text, text_length);
@@ -212,7 +215,9 @@ static int wbpf_vsnprintf_fast(char* buffer, size_t size, const char* format, va
                 default: value = va_arg(args, unsigned); break;
                 }
             }
-            unsigned base = conversion == 'o' ? 8 : conversion == 'x' || conversion == 'X' ? 16 : 10;
+            unsigned base = conversion == 'o'                        ? 8
+                            : conversion == 'x' || conversion == 'X' ? 16
+                                                                     : 10;
             body = wbpf_printf_digits_(value, base, conversion == 'X', digits_end);
             body_length = (size_t)(digits_end - body);
             /* The precision is the minimum number of digits: 1 by default, so 0 prints as "0",
@@ -262,8 +267,7 @@ wbpf_vfprintf(FILE* __restrict stream, const char* __restrict format, va_list ar
 
 /* vsnprintf(3): the fast path straight into `buffer`, else the libc's. */
 __attribute__((format(printf, 3, 0))) static inline int
-wbpf_vsnprintf(char* __restrict buffer, size_t size, const char* __restrict format,
-               va_list args) {
+wbpf_vsnprintf(char* __restrict buffer, size_t size, const char* __restrict format, va_list args) {
     va_list fast_args;
     va_copy(fast_args, args);
     int length = wbpf_vsnprintf_fast(buffer, size, format, fast_args);
@@ -271,8 +275,8 @@ wbpf_vsnprintf(char* __restrict buffer, size_t size, const char* __restrict form
     return length >= 0 ? length : vsnprintf(buffer, size, format, args);
 }
 
-__attribute__((format(printf, 1, 0))) static inline int
-wbpf_vprintf(const char* __restrict format, va_list args) {
+__attribute__((format(printf, 1, 0))) static inline int wbpf_vprintf(const char* __restrict format,
+                                                                     va_list args) {
     return wbpf_vfprintf(stdout, format, args);
 }
 

@@ -32,7 +32,9 @@ static unsigned long long next_random(void) { /* xorshift64 */
     return rng_state;
 }
 
-static unsigned below(unsigned n) { return (unsigned)(next_random() % n); }
+static unsigned below(unsigned n) {
+    return (unsigned)(next_random() % n);
+}
 
 static void fail(const char* format, size_t size, const char* what) {
     if (++failures <= 20) printf("FAIL %s: format \"%s\" size %zu\n", what, format, size);
@@ -91,11 +93,32 @@ static void compare(int must_be_fast, const char* format, ...) {
 }
 
 static long long random_integer(void) {
-    static const long long edges[] = {0,         1,         -1,       9,        10,       99,
-                                      100,       127,       128,      255,      256,      -128,
-                                      -129,      32767,     32768,    65535,    65536,    -32769,
-                                      INT_MAX,   INT_MIN,   UINT_MAX, LLONG_MAX, LLONG_MIN,
-                                      4294967296LL, 1000000000LL, 9999999999LL};
+    static const long long edges[] = {0,
+                                      1,
+                                      -1,
+                                      9,
+                                      10,
+                                      99,
+                                      100,
+                                      127,
+                                      128,
+                                      255,
+                                      256,
+                                      -128,
+                                      -129,
+                                      32767,
+                                      32768,
+                                      65535,
+                                      65536,
+                                      -32769,
+                                      INT_MAX,
+                                      INT_MIN,
+                                      UINT_MAX,
+                                      LLONG_MAX,
+                                      LLONG_MIN,
+                                      4294967296LL,
+                                      1000000000LL,
+                                      9999999999LL};
     switch (below(4)) {
     case 0: return edges[below(sizeof(edges) / sizeof(*edges))];
     case 1: return (long long)(next_random() % 1000) - 500;
@@ -115,8 +138,8 @@ static const char* random_string(void) {
         for (size_t i = 0; i < sizeof(long_string) - 1; ++i)
             long_string[i] = (char)('a' + i % 26);
     }
-    static const char* const strings[] = {"", "a", "true", "/bin/true", "EXEC", "hello, world",
-                                          "0123456789abcdef0123456789abcdef"};
+    static const char* const strings[] = {
+        "", "a", "true", "/bin/true", "EXEC", "hello, world", "0123456789abcdef0123456789abcdef"};
     unsigned pick = below(10);
     if (pick == 8) return NULL;
     if (pick == 9) return long_string + below(sizeof(long_string));
@@ -143,14 +166,20 @@ static void compare_random_conversion(void) {
     switch (below(5)) {
     case 0:
     case 1: break;
-    case 2: star_width = 1; *out++ = '*'; break;
+    case 2:
+        star_width = 1;
+        *out++ = '*';
+        break;
     default: out += sprintf(out, "%u", below(4) ? below(30) : 4090 + below(10)); break;
     }
     switch (below(6)) {
     case 0:
     case 1:
     case 2: break;
-    case 3: star_precision = 1; out = stpcpy(out, ".*"); break;
+    case 3:
+        star_precision = 1;
+        out = stpcpy(out, ".*");
+        break;
     case 4: *out++ = '.'; break;
     default: out += sprintf(out, ".%u", below(4) ? below(25) : 4090 + below(10)); break;
     }
@@ -160,8 +189,7 @@ static void compare_random_conversion(void) {
     out = stpcpy(out, length);
     *out++ = conversion;
     strcpy(out, texts[below(sizeof(texts) / sizeof(*texts))]);
-    if (conversion == 'p' || strstr(format, "409") || strstr(format, "%'") ||
-        strchr(format, '\''))
+    if (conversion == 'p' || strstr(format, "409") || strstr(format, "%'") || strchr(format, '\''))
         must_be_fast = 0;
 
     int width = random_field(), precision = random_field();
@@ -198,7 +226,8 @@ static void compare_random_conversion(void) {
 int main(int argc, char** argv) {
     long cases = argc > 1 ? atol(argv[1]) : 200000;
     if (argc > 2) rng_state = strtoull(argv[2], NULL, 0) | 1;
-    for (long i = 0; i < cases; ++i) compare_random_conversion();
+    for (long i = 0; i < cases; ++i)
+        compare_random_conversion();
 
     /* The lines tools print, and formats the fast path must hand over whole. */
     for (int i = 0; i < 2000; ++i) {
